@@ -1,0 +1,145 @@
+// The domain's vocabulary, shared by parsing, rules, messages, stores and the
+// scan. Exact units everywhere: shares and won as integers, percentages as
+// integer basis points (26.10% → 2610). `null` means "Kiwoom did not say"
+// (an empty string or the saturated 4294967295), never zero.
+
+/** A trading day as Kiwoom writes it: `YYYYMMDD`. */
+export type TradingDay = string;
+
+/** One `stk_frgnr` row exactly as Kiwoom sent it: every field a string. */
+export interface RawRow {
+  dt: string;
+  close_pric: string;
+  pred_pre: string;
+  trde_qty: string;
+  chg_qty: string;
+  poss_stkcnt: string;
+  wght: string;
+  gain_pos_stkcnt: string;
+  frgnr_limit: string;
+  frgnr_limit_irds: string;
+  limit_exh_rt: string;
+}
+
+export const RAW_ROW_FIELDS = [
+  'dt',
+  'close_pric',
+  'pred_pre',
+  'trde_qty',
+  'chg_qty',
+  'poss_stkcnt',
+  'wght',
+  'gain_pos_stkcnt',
+  'frgnr_limit',
+  'frgnr_limit_irds',
+  'limit_exh_rt',
+] as const satisfies readonly (keyof RawRow)[];
+
+/** Kiwoom prefixes a price with its direction against the previous close. */
+export type PriceDirection = 'up' | 'down' | 'unchanged';
+
+/** One trading day of one stock code, parsed into exact units. */
+export interface Snapshot {
+  stkCd: string;
+  dt: TradingDay;
+  /** Closing price in won, always positive (the sign is `closeDirection`). */
+  closePrice: number | null;
+  closeDirection: PriceDirection | null;
+  /** Signed change of the close against the previous close, won. */
+  predPre: number | null;
+  tradeQty: number | null;
+  /** Signed day's change in foreign-held shares. */
+  chgQty: number | null;
+  possStkcnt: number | null;
+  wghtBp: number | null;
+  /** Foreign room left: `frgnr_limit − poss_stkcnt`. */
+  gainPosStkcnt: number | null;
+  frgnrLimit: number | null;
+  frgnrLimitIrds: number | null;
+  /** Foreign limit exhaustion rate in basis points. */
+  limitExhRtBp: number | null;
+  /** The day's original strings, kept for payloads and revision checks. */
+  row: RawRow;
+}
+
+export type RuleId =
+  | 'limit_exh_rt_cross_up'
+  | 'limit_exh_rt_cross_down'
+  | 'limit_exh_rt_move'
+  | 'chg_qty_abs'
+  | 'frgnr_limit_change';
+
+export const RULE_IDS: readonly RuleId[] = [
+  'limit_exh_rt_cross_up',
+  'limit_exh_rt_cross_down',
+  'limit_exh_rt_move',
+  'chg_qty_abs',
+  'frgnr_limit_change',
+];
+
+export type Severity = 'critical' | 'warning' | 'info';
+export type AlertDirection = 'up' | 'down';
+
+/** The effective settings of one watched code (its item merged over `*`). */
+export interface WatchSettings {
+  stkCd: string;
+  enabled: boolean;
+  name?: string;
+  /** Up-crossing thresholds, basis points, ascending, distinct. */
+  aboveBp: number[];
+  /** Down-crossing thresholds, basis points, ascending, distinct. */
+  belowBp: number[];
+  /** Day-over-day move of the rate, basis points; null = rule off. */
+  moveBp: number | null;
+  /** |chg_qty| threshold in shares; null = rule off. */
+  chgQtyAbs: number | null;
+  /** Hysteresis in basis points (0 = none). */
+  hysteresisBp: number;
+  frgnrLimitChange: boolean;
+}
+
+/**
+ * Hysteresis memory carried from one trading day to the next: thresholds
+ * that alerted and may not alert in the same direction again until the rate
+ * has closed back beyond `T ∓ hysteresis`. Stored with each snapshot so a
+ * revised day can be re-evaluated from the state of the day before it.
+ */
+export interface RuleState {
+  disarmedUpBp: number[];
+  disarmedDownBp: number[];
+}
+
+export const EMPTY_RULE_STATE: RuleState = { disarmedUpBp: [], disarmedDownBp: [] };
+
+/**
+ * A rule that fired for one code on one trading day. Values are in exact
+ * units: basis points for the rate rules, shares for `chg_qty_abs` and
+ * `frgnr_limit_change`.
+ */
+export interface Finding {
+  rule: RuleId;
+  direction: AlertDirection;
+  severity: Severity;
+  /** Crossings: the furthest threshold crossed; move: the setting; chg_qty: N; limit change: null. */
+  threshold: number | null;
+  /** Crossings only: every threshold crossed that day, in crossing order. */
+  thresholdsCrossed?: number[];
+  value: number;
+  previousValue: number;
+}
+
+/** A finding bound to its code and day: what the ledger records and SNS carries. */
+export interface Alert extends Finding {
+  /** Stable for the same (code, day, rule): `${stkCd}-${dt}-${rule}`. */
+  alertId: string;
+  stkCd: string;
+  name?: string;
+  dt: TradingDay;
+  previousDt: TradingDay;
+  /** True when the alert follows a revision of an already stored day. */
+  revision: boolean;
+}
+
+export function alertIdOf(stkCd: string, dt: TradingDay, rule: RuleId): string {
+  return `${stkCd}-${dt}-${rule}`;
+}
