@@ -1,0 +1,171 @@
+// The only reader of process.env. Every setting is parsed and checked here,
+// once, and every problem is reported by the variable's name before any work
+// starts; everything else receives a typed Config.
+import { z } from 'zod';
+
+export const LIVE_HOST = 'https://api.kiwoom.com';
+export const MOCK_HOST = 'https://mockapi.kiwoom.com';
+
+export interface KiwoomSettings {
+  baseUrl: string;
+  /** Requests per second per API id we allow ourselves (the limiter also learns lower). */
+  rateLimit: number;
+  /** Local runs: credentials straight from the environment. */
+  appKey?: string;
+  secretKey?: string;
+  /** Deployed: the app credentials secret (recovery only) and the token secret. */
+  appSecretArn?: string;
+  tokenSecretArn?: string;
+  /** Deployed: the one token issuer, asked for a new token after an 8005. */
+  tokenFunctionName?: string;
+}
+
+export interface Config {
+  kiwoom: KiwoomSettings;
+  watchlistTable: string;
+  historyTable: string;
+  alertTopicArn?: string;
+  region?: string;
+  /** Rows for the current Korean day count only after this time (KST, "HH:MM"): intraday figures are provisional. */
+  dayCutoffKst: string;
+  /** At most this many trading days per code per run; the rest waits for the next run. */
+  maxDaysPerCode: number;
+  /** How long a scan's lease lasts before another scan may take over (renewed while working). */
+  leaseTtlMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      `configuration error: ${problems.map((p) => `${p.variable}: ${p.message}`).join('; ')}`,
+    );
+  }
+}
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+const positiveNumber = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s === '') return fallback;
+      const n = Number(s);
+      if (!Number.isFinite(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a positive number, got "${s}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const envSchema = z.object({
+  KIWOOM_BASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s, ctx) => {
+      const value = s === undefined || s === '' ? LIVE_HOST : s.replace(/\/+$/, '');
+      try {
+        const url = new URL(value);
+        if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('protocol');
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got "${value}"` });
+        return z.NEVER;
+      }
+      return value;
+    }),
+  KIWOOM_APPKEY: optionalText,
+  KIWOOM_SECRETKEY: optionalText,
+  KIWOOM_RATE_LIMIT: z.string().trim().optional(),
+  KIWOOM_APP_SECRET_ARN: optionalText,
+  KIWOOM_TOKEN_SECRET_ARN: optionalText,
+  TOKEN_FUNCTION_NAME: optionalText,
+  WATCHLIST_TABLE: optionalText,
+  HISTORY_TABLE: optionalText,
+  ALERT_TOPIC_ARN: optionalText.refine((s) => s === undefined || s.startsWith('arn:'), {
+    message: 'must be an SNS topic ARN (arn:aws:sns:…)',
+  }),
+  AWS_REGION: optionalText,
+  SCAN_DAY_CUTOFF: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s, ctx) => {
+      const value = s === undefined || s === '' ? '18:00' : s;
+      const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(value);
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: `must be HH:MM (KST), got "${value}"` });
+        return z.NEVER;
+      }
+      return value;
+    }),
+  SCAN_MAX_DAYS: positiveNumber(20).refine((n) => Number.isInteger(n), 'must be a whole number'),
+  SCAN_LEASE_TTL_SECONDS: positiveNumber(120),
+  LOG_LEVEL: optionalText,
+});
+
+/** Reads and checks every setting; throws one ConfigError naming all problems. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? 'environment'),
+        message: issue.message,
+      })),
+    );
+  }
+  const e = parsed.data;
+  // The terms of service give the mock host 1 request per second.
+  const defaultRate = e.KIWOOM_BASE_URL.startsWith(MOCK_HOST) ? 1 : 5;
+  const rate = positiveNumber(defaultRate).safeParse(e.KIWOOM_RATE_LIMIT);
+  if (!rate.success) {
+    throw new ConfigError([
+      { variable: 'KIWOOM_RATE_LIMIT', message: rate.error.issues[0]?.message ?? 'invalid' },
+    ]);
+  }
+  return {
+    kiwoom: {
+      baseUrl: e.KIWOOM_BASE_URL,
+      rateLimit: rate.data,
+      appKey: e.KIWOOM_APPKEY,
+      secretKey: e.KIWOOM_SECRETKEY,
+      appSecretArn: e.KIWOOM_APP_SECRET_ARN,
+      tokenSecretArn: e.KIWOOM_TOKEN_SECRET_ARN,
+      tokenFunctionName: e.TOKEN_FUNCTION_NAME,
+    },
+    watchlistTable: e.WATCHLIST_TABLE ?? 'kfa-watchlist',
+    historyTable: e.HISTORY_TABLE ?? 'kfa-history',
+    alertTopicArn: e.ALERT_TOPIC_ARN,
+    region: e.AWS_REGION,
+    dayCutoffKst: e.SCAN_DAY_CUTOFF,
+    maxDaysPerCode: e.SCAN_MAX_DAYS,
+    leaseTtlMs: e.SCAN_LEASE_TTL_SECONDS * 1000,
+    logLevel: e.LOG_LEVEL ?? 'INFO',
+  };
+}
+
+/**
+ * The settings a scan cannot do without, checked up front so the run fails
+ * once, by name, instead of once per code.
+ */
+export function requireScanSettings(config: Config, options: { publish: boolean }): void {
+  const problems: { variable: string; message: string }[] = [];
+  const k = config.kiwoom;
+  const fromSecrets = k.tokenSecretArn !== undefined;
+  if (!fromSecrets) {
+    if (!k.appKey) problems.push({ variable: 'KIWOOM_APPKEY', message: 'is not set' });
+    if (!k.secretKey) problems.push({ variable: 'KIWOOM_SECRETKEY', message: 'is not set' });
+  }
+  if (options.publish && !config.alertTopicArn) {
+    problems.push({ variable: 'ALERT_TOPIC_ARN', message: 'is not set (use --dry-run to scan without publishing)' });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
