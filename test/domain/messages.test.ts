@@ -1,0 +1,407 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  AlertContextMismatchError,
+  SMS_MAX_CHARS,
+  SUBJECT_MAX_CHARS,
+  buildAlertMessage,
+  formatPercentBp,
+  formatShares,
+  snsMessageJson,
+} from '../../functions/domain/messages.ts';
+import type { AlertMessageContext } from '../../functions/domain/messages.ts';
+import { sparkline } from '../../functions/domain/sparkline.ts';
+import { RULE_IDS, alertIdOf } from '../../functions/domain/types.ts';
+import type { Alert, Finding, RawRow, RuleId, Snapshot } from '../../functions/domain/types.ts';
+
+function row(overrides: Partial<RawRow> = {}): RawRow {
+  return {
+    dt: '20241105',
+    close_pric: '+135300',
+    pred_pre: '+100',
+    trde_qty: '1',
+    chg_qty: '1234567',
+    poss_stkcnt: '12538874',
+    wght: '+49.12',
+    gain_pos_stkcnt: '12987832',
+    frgnr_limit: '25526706',
+    frgnr_limit_irds: '0',
+    limit_exh_rt: '+49.12',
+    ...overrides,
+  };
+}
+
+function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
+  const dt = overrides.dt ?? '20241105';
+  return {
+    stkCd: '005930',
+    dt,
+    closePrice: 135300,
+    closeDirection: 'up',
+    predPre: 100,
+    tradeQty: 1,
+    chgQty: 1_234_567,
+    possStkcnt: 12_538_874,
+    wghtBp: 4912,
+    gainPosStkcnt: 12_987_832,
+    frgnrLimit: 25_526_706,
+    frgnrLimitIrds: 0,
+    limitExhRtBp: 4912,
+    row: row({ dt }),
+    ...overrides,
+  };
+}
+
+const FINDINGS: Record<RuleId, Finding> = {
+  limit_exh_rt_cross_up: {
+    rule: 'limit_exh_rt_cross_up',
+    direction: 'up',
+    severity: 'critical',
+    threshold: 4900,
+    thresholdsCrossed: [4800, 4900],
+    value: 4912,
+    previousValue: 4795,
+  },
+  limit_exh_rt_cross_down: {
+    rule: 'limit_exh_rt_cross_down',
+    direction: 'down',
+    severity: 'critical',
+    threshold: 4800,
+    thresholdsCrossed: [4900, 4800],
+    value: 4795,
+    previousValue: 4912,
+  },
+  limit_exh_rt_move: {
+    rule: 'limit_exh_rt_move',
+    direction: 'up',
+    severity: 'warning',
+    threshold: 50,
+    value: 4912,
+    previousValue: 4850,
+  },
+  chg_qty_abs: {
+    rule: 'chg_qty_abs',
+    direction: 'down',
+    severity: 'warning',
+    threshold: 1_000_000,
+    value: -1_234_567,
+    previousValue: 4627,
+  },
+  frgnr_limit_change: {
+    rule: 'frgnr_limit_change',
+    direction: 'up',
+    severity: 'info',
+    threshold: null,
+    value: 26_000_000,
+    previousValue: 25_526_706,
+  },
+};
+
+function alert(rule: RuleId, overrides: Partial<Alert> = {}): Alert {
+  return {
+    ...FINDINGS[rule],
+    alertId: alertIdOf('005930', '20241105', rule),
+    stkCd: '005930',
+    name: '삼성전자',
+    dt: '20241105',
+    previousDt: '20241104',
+    revision: false,
+    ...overrides,
+  };
+}
+
+/** Trading days ending on 2024-11-05 with the given rates, oldest first. */
+function recentDays(rates: (number | null)[]): Snapshot[] {
+  const dts = ['20241028', '20241029', '20241030', '20241031', '20241101', '20241104', '20241105'].slice(-rates.length);
+  return rates.map((limitExhRtBp, i) => snapshot({ dt: dts[i] as string, limitExhRtBp }));
+}
+
+function context(overrides: Partial<AlertMessageContext> = {}): AlertMessageContext {
+  const recent = recentDays([4810, 4830, 4870, 4795, 4912]);
+  return { current: recent.at(-1) as Snapshot, recent, ...overrides };
+}
+
+const LONG_NAME = '가나다라마바사아자차카타파하거너더러머버서어저처커터퍼허고노도로모보소오조초코토포호'.slice(0, 40);
+
+describe('payload', () => {
+  const common = {
+    schema_version: 1,
+    stk_cd: '005930',
+    name: '삼성전자',
+    dt: '20241105',
+    previous_dt: '20241104',
+    row: row(),
+  };
+
+  it('gives a crossing up in percent with the furthest threshold and every threshold crossed', () => {
+    expect(buildAlertMessage(alert('limit_exh_rt_cross_up'), context()).payload).toEqual({
+      ...common,
+      alert_id: '005930-20241105-limit_exh_rt_cross_up',
+      rule: 'limit_exh_rt_cross_up',
+      direction: 'up',
+      severity: 'critical',
+      threshold: 49,
+      thresholds_crossed: [48, 49],
+      value: 49.12,
+      previous_value: 47.95,
+    });
+  });
+
+  it('gives a crossing down in percent with thresholds in crossing order', () => {
+    expect(buildAlertMessage(alert('limit_exh_rt_cross_down'), context()).payload).toEqual({
+      ...common,
+      alert_id: '005930-20241105-limit_exh_rt_cross_down',
+      rule: 'limit_exh_rt_cross_down',
+      direction: 'down',
+      severity: 'critical',
+      threshold: 48,
+      thresholds_crossed: [49, 48],
+      value: 47.95,
+      previous_value: 49.12,
+    });
+  });
+
+  it('gives a move with the setting in percentage points and rates in percent', () => {
+    expect(buildAlertMessage(alert('limit_exh_rt_move'), context()).payload).toEqual({
+      ...common,
+      alert_id: '005930-20241105-limit_exh_rt_move',
+      rule: 'limit_exh_rt_move',
+      direction: 'up',
+      severity: 'warning',
+      threshold: 0.5,
+      value: 49.12,
+      previous_value: 48.5,
+    });
+  });
+
+  it('gives chg_qty_abs in whole shares with the signed chg_qty as value', () => {
+    expect(buildAlertMessage(alert('chg_qty_abs'), context()).payload).toEqual({
+      ...common,
+      alert_id: '005930-20241105-chg_qty_abs',
+      rule: 'chg_qty_abs',
+      direction: 'down',
+      severity: 'warning',
+      threshold: 1_000_000,
+      value: -1_234_567,
+      previous_value: 4627,
+    });
+  });
+
+  it('gives a foreign limit change as old and new limits in shares with no threshold', () => {
+    expect(buildAlertMessage(alert('frgnr_limit_change'), context()).payload).toEqual({
+      ...common,
+      alert_id: '005930-20241105-frgnr_limit_change',
+      rule: 'frgnr_limit_change',
+      direction: 'up',
+      severity: 'info',
+      threshold: null,
+      value: 26_000_000,
+      previous_value: 25_526_706,
+    });
+  });
+
+  it('writes basis points as exact two-decimal JSON numbers', () => {
+    const payload = buildAlertMessage(alert('limit_exh_rt_cross_up', { value: 2610, previousValue: 2607 }), context()).payload;
+    expect(JSON.stringify(payload)).toContain('"value":26.1,"previous_value":26.07,');
+  });
+
+  it('marks a revision', () => {
+    expect(buildAlertMessage(alert('chg_qty_abs', { revision: true }), context()).payload.revision).toBe(true);
+  });
+
+  it('leaves revision and resend out of a first, unrevised alert', () => {
+    const payload = buildAlertMessage(alert('chg_qty_abs'), context()).payload;
+    expect(['revision' in payload, 'resend' in payload]).toEqual([false, false]);
+  });
+
+  it('marks a resend', () => {
+    expect(buildAlertMessage(alert('chg_qty_abs'), context({ resend: true })).payload.resend).toBe(true);
+  });
+
+  it('gives name null when the code has no name', () => {
+    expect(buildAlertMessage(alert('chg_qty_abs', { name: undefined }), context()).payload.name).toBeNull();
+  });
+
+  it('refuses a snapshot of another day', () => {
+    expect(() => buildAlertMessage(alert('chg_qty_abs'), context({ current: snapshot({ dt: '20241104' }) }))).toThrow(
+      AlertContextMismatchError,
+    );
+  });
+});
+
+describe('snsMessageJson', () => {
+  it('carries the payload as a JSON string under default and the texts under email and sms', () => {
+    const message = buildAlertMessage(alert('limit_exh_rt_cross_up'), context());
+    const parsed = JSON.parse(snsMessageJson(message)) as Record<string, string>;
+    expect({ ...parsed, default: JSON.parse(parsed.default as string) }).toEqual({
+      default: message.payload,
+      email: message.email,
+      sms: message.sms,
+    });
+  });
+});
+
+describe('email', () => {
+  const email = (a: Alert, c: AlertMessageContext = context()) => buildAlertMessage(a, c).email;
+
+  it('names the stock and code and the trading day', () => {
+    const text = email(alert('limit_exh_rt_cross_up'));
+    expect([text.includes('삼성전자 (005930)'), text.includes('2024-11-05')]).toEqual([true, true]);
+  });
+
+  it('says in Korean which threshold was crossed upward', () => {
+    expect(email(alert('limit_exh_rt_cross_up'))).toContain('외국인 한도소진률이 49.00%를 상향 돌파했습니다');
+  });
+
+  it('says in Korean which threshold was crossed downward', () => {
+    expect(email(alert('limit_exh_rt_cross_down'))).toContain('외국인 한도소진률이 48.00%를 하향 돌파했습니다');
+  });
+
+  it('lists every threshold crossed on the day', () => {
+    expect(email(alert('limit_exh_rt_cross_up'))).toContain('48.00%, 49.00%');
+  });
+
+  it('shows the rate from the previous day to this one', () => {
+    expect(email(alert('limit_exh_rt_cross_up'))).toContain('47.95% → 49.12% (+1.17%p)');
+  });
+
+  it('describes a move in percentage points', () => {
+    expect(email(alert('limit_exh_rt_move'))).toContain('하루 만에 0.62%p 상승했습니다 (기준 0.50%p 이상)');
+  });
+
+  it('describes net selling with thousands separators', () => {
+    const text = email(alert('chg_qty_abs'));
+    expect([text.includes('1,234,567주를 순매도'), text.includes('+4,627주 → -1,234,567주')]).toEqual([true, true]);
+  });
+
+  it('describes a raised foreign limit', () => {
+    expect(email(alert('frgnr_limit_change'))).toContain('외국인 한도가 25,526,706주에서 26,000,000주로 늘었습니다');
+  });
+
+  it('shows holdings, remaining room and the foreign limit', () => {
+    const text = email(alert('limit_exh_rt_cross_up'));
+    expect(['12,538,874주', '12,987,832주', '25,526,706주'].map((n) => text.includes(n))).toEqual([true, true, true]);
+  });
+
+  it('draws the recent rates as a sparkline with first and last day, min and max', () => {
+    const text = email(alert('limit_exh_rt_cross_up'));
+    expect([
+      text.includes('▂▃▅▁█'),
+      text.includes('2024-10-30 48.10% → 2024-11-05 49.12%'),
+      text.includes('최저 47.95% · 최고 49.12%'),
+    ]).toEqual([true, true, true]);
+  });
+
+  it('says when Kiwoom corrected the day after first publishing it', () => {
+    expect(email(alert('limit_exh_rt_cross_up', { revision: true }))).toContain('최초 게시 후 키움증권이 정정했습니다');
+  });
+
+  it('says nothing about a correction for an unrevised day', () => {
+    expect(email(alert('limit_exh_rt_cross_up'))).not.toContain('정정');
+  });
+
+  it('ends with a short English line', () => {
+    expect(email(alert('limit_exh_rt_cross_up'))).toContain('foreign limit exhaustion rose through 49.00% on 2024-11-05');
+  });
+
+  it('contains no raw JSON', () => {
+    expect(email(alert('limit_exh_rt_cross_up'))).not.toMatch(/[{}"]/);
+  });
+
+  it('says unknown holdings are unknown instead of zero', () => {
+    const current = snapshot({ possStkcnt: null });
+    expect(email(alert('limit_exh_rt_cross_up'), context({ current, recent: [current] }))).toContain('외국인 보유주식수: 알 수 없음');
+  });
+});
+
+describe('sms', () => {
+  it('fits the crossing into one short line', () => {
+    expect(buildAlertMessage(alert('limit_exh_rt_cross_up'), context()).sms).toBe('[외인] 삼성전자 49.12%↑49% 11/05');
+  });
+
+  it.each(RULE_IDS)('stays within 70 characters for %s with a 40-character name', (rule) => {
+    const { sms } = buildAlertMessage(alert(rule, { name: LONG_NAME }), context({ resend: true }));
+    expect(sms.length).toBeLessThanOrEqual(SMS_MAX_CHARS);
+  });
+
+  it('shortens a long name with an ellipsis and keeps the values', () => {
+    const values = { value: 123_456_789_012, previousValue: 123_456_789_000 };
+    const { sms } = buildAlertMessage(alert('frgnr_limit_change', { name: LONG_NAME, ...values }), context());
+    expect(sms).toMatch(/^\[외인\] 가.*… 한도 123,456,789,000→123,456,789,012주 11\/05$/);
+  });
+
+  it('stays one line within 70 characters for any name and rule', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...RULE_IDS), fc.string({ unit: 'binary', maxLength: 200 }), fc.boolean(), (rule, name, revision) => {
+        const { sms } = buildAlertMessage(alert(rule, { name, revision }), context({ resend: revision }));
+        expect(sms.length).toBeLessThanOrEqual(SMS_MAX_CHARS);
+        expect(sms).not.toMatch(/[\r\n]/);
+      }),
+    );
+  });
+});
+
+describe('subject', () => {
+  it('names the code, the name, the rule and the day', () => {
+    expect(buildAlertMessage(alert('limit_exh_rt_cross_up'), context()).subject).toBe(
+      '[kfa] 삼성전자(005930) 한도소진률 49% 상향 돌파 2024-11-05',
+    );
+  });
+
+  it('strips line breaks from the name', () => {
+    const { subject } = buildAlertMessage(alert('limit_exh_rt_cross_up', { name: '삼성\r\n전자' }), context());
+    expect(subject).toBe('[kfa] 삼성 전자(005930) 한도소진률 49% 상향 돌파 2024-11-05');
+  });
+
+  it('stays under 100 characters on one line for any name and rule', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...RULE_IDS), fc.string({ unit: 'binary', maxLength: 300 }), (rule, name) => {
+        const { subject } = buildAlertMessage(alert(rule, { name, revision: true }), context({ resend: true }));
+        expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX_CHARS);
+        expect(subject).not.toMatch(/[\r\n\u2028\u2029]/);
+        expect(subject).toContain('(005930)');
+      }),
+    );
+  });
+});
+
+describe('attributes', () => {
+  it('carries the filterable fields as strings', () => {
+    expect(buildAlertMessage(alert('chg_qty_abs'), context()).attributes).toEqual({
+      stk_cd: '005930',
+      rule: 'chg_qty_abs',
+      dt: '20241105',
+      direction: 'down',
+      severity: 'warning',
+      alert_id: '005930-20241105-chg_qty_abs',
+    });
+  });
+
+  it('adds resend "true" for a resend', () => {
+    expect(buildAlertMessage(alert('chg_qty_abs'), context({ resend: true })).attributes.resend).toBe('true');
+  });
+});
+
+describe('number forms', () => {
+  it('formats basis points as percent with two decimals', () => {
+    expect([formatPercentBp(4912), formatPercentBp(5), formatPercentBp(-90000)]).toEqual(['49.12%', '0.05%', '-900.00%']);
+  });
+
+  it('groups shares by thousands', () => {
+    expect([formatShares(1_234_567), formatShares(-3441), formatShares(999)]).toEqual(['1,234,567', '-3,441', '999']);
+  });
+});
+
+describe('sparkline', () => {
+  it('scales values between the lowest and the highest bar', () => {
+    expect(sparkline([0, 1, 2, 3, 4, 5, 6, 7])).toBe('▁▂▃▄▅▆▇█');
+  });
+
+  it('draws a flat series at the lowest bar', () => {
+    expect(sparkline([4900, 4900, 4900])).toBe('▁▁▁');
+  });
+
+  it('leaves a gap for an unknown value', () => {
+    expect(sparkline([4800, null, 4900])).toBe('▁·█');
+  });
+});
