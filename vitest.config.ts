@@ -8,5 +8,7 @@ export default defineConfig({
     // Integration suites each start their own local parts on free ports; two
     // workers keep a 2-core CI machine busy without starving DynamoDB Local.
     maxWorkers: 2,
+    // One DynamoDB Local + fauxqs for the whole run; test files reach it via inject('localAws').
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

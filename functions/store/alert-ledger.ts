@@ -1,0 +1,349 @@
+// One item per (code, day, rule) alert, written before the SNS publish and
+// marked sent after it. A retried scan finds the entry and neither re-sends a
+// sent alert nor forgets an unsent one.
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { alertIdOf, type RuleId, type TradingDay } from '../domain/types.ts';
+import { BATCH_GET_LIMIT, chunk, untilProcessed, type BackoffOptions } from './batch.ts';
+import { CorruptItemError, isConditionalCheckFailed, LedgerEntryNotFoundError } from './errors.ts';
+import { ALERT_PREFIX, alertKey } from './keys.ts';
+import { UNSENT_INDEX, UNSENT_MARK } from './tables.ts';
+
+export type LedgerStatus = 'pending' | 'sent' | 'failed';
+
+/** Exactly what goes to SNS, kept so an unsent alert can be re-sent unchanged. */
+export interface LedgerMessage {
+  subject: string;
+  /** The SNS `Message` string (MessageStructure json). */
+  messageJson: string;
+  attributes: Record<string, string>;
+}
+
+export interface LedgerEntry {
+  alertId: string;
+  stkCd: string;
+  dt: TradingDay;
+  rule: RuleId;
+  status: LedgerStatus;
+  message: LedgerMessage;
+  /** The alert follows a revision of an already stored day. */
+  revision: boolean;
+  createdAt: string;
+  updatedAt: string;
+  sentAt?: string;
+  /** Publish attempts so far, failed and successful. */
+  attempts: number;
+  lastError?: string;
+  /** SNS message id of the successful publish. */
+  messageId?: string;
+}
+
+export interface NewLedgerEntry {
+  stkCd: string;
+  dt: TradingDay;
+  rule: RuleId;
+  message: LedgerMessage;
+  revision: boolean;
+  /** Defaults to `alertIdOf(stkCd, dt, rule)`. */
+  alertId?: string;
+}
+
+export type RecordResult = { created: true; entry: LedgerEntry } | { created: false; existing: LedgerEntry };
+
+export interface LedgerQuery {
+  stkCd?: string;
+  /** Only alerts for trading days on or after this one. */
+  since?: TradingDay;
+  status?: LedgerStatus;
+  limit?: number;
+}
+
+export interface AlertLedgerOptions {
+  /** The clock for created_at / updated_at / sent_at. */
+  now?: () => Date;
+  backoff?: BackoffOptions;
+}
+
+/** Errors go to the ledger for people to read; a stack or an HTML page would only bloat it. */
+const LAST_ERROR_MAX = 300;
+
+export class AlertLedger {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+    private readonly options: AlertLedgerOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Creates a pending entry unless one exists for (code, day, rule); then returns that one untouched. */
+  async record(entry: NewLedgerEntry): Promise<RecordResult> {
+    const at = this.now().toISOString();
+    const created: LedgerEntry = {
+      alertId: entry.alertId ?? alertIdOf(entry.stkCd, entry.dt, entry.rule),
+      stkCd: entry.stkCd,
+      dt: entry.dt,
+      rule: entry.rule,
+      status: 'pending',
+      message: entry.message,
+      revision: entry.revision,
+      createdAt: at,
+      updatedAt: at,
+      attempts: 0,
+    };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...toLedgerItem(created), unsent: UNSENT_MARK },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { created: true, entry: created };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // The document client does not unmarshall an error's Item, so read it back.
+      const existing = await this.get(entry.stkCd, entry.dt, entry.rule);
+      if (!existing) throw error; // deleted between the two calls: let the caller retry
+      return { created: false, existing };
+    }
+  }
+
+  async markSent(stkCd: string, dt: TradingDay, rule: RuleId, messageId: string): Promise<LedgerEntry> {
+    const at = this.now().toISOString();
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: alertKey(stkCd, dt, rule),
+          // REMOVE unsent takes the entry out of the sparse index.
+          UpdateExpression:
+            'SET #status = :sent, sent_at = :at, updated_at = :at, message_id = :messageId ADD attempts :one REMOVE unsent',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sent': 'sent', ':at': at, ':messageId': messageId, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return fromLedgerItem(out.Attributes ?? {});
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new LedgerEntryNotFoundError(stkCd, dt, rule, { cause: error });
+      throw error;
+    }
+  }
+
+  /** Counts the attempt and keeps the entry unsent. A sent entry stays sent. */
+  async markFailed(stkCd: string, dt: TradingDay, rule: RuleId, error: string): Promise<LedgerEntry> {
+    const at = this.now().toISOString();
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: alertKey(stkCd, dt, rule),
+          UpdateExpression: 'SET #status = :failed, last_error = :error, updated_at = :at ADD attempts :one',
+          ConditionExpression: 'attribute_exists(pk) AND #status <> :sent',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':failed': 'failed',
+            ':sent': 'sent',
+            ':error': error.slice(0, LAST_ERROR_MAX),
+            ':at': at,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return fromLedgerItem(out.Attributes ?? {});
+    } catch (cause) {
+      if (!isConditionalCheckFailed(cause)) throw cause;
+      const current = await this.get(stkCd, dt, rule);
+      if (current) return current;
+      throw new LedgerEntryNotFoundError(stkCd, dt, rule, { cause });
+    }
+  }
+
+  async get(stkCd: string, dt: TradingDay, rule: RuleId): Promise<LedgerEntry | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: alertKey(stkCd, dt, rule), ConsistentRead: true }),
+    );
+    return out.Item ? fromLedgerItem(out.Item) : undefined;
+  }
+
+  /**
+   * Entries still to be sent, oldest first. The index is eventually
+   * consistent, so every hit is re-read with a consistent read and dropped
+   * if it was sent meanwhile. An entry recorded a moment ago may not be in
+   * the index yet; the next run picks it up.
+   */
+  async unsent(): Promise<LedgerEntry[]> {
+    const keys: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: UNSENT_INDEX.indexName,
+          KeyConditionExpression: '#unsent = :unsent',
+          ExpressionAttributeNames: { '#unsent': UNSENT_INDEX.partitionKey.name },
+          ExpressionAttributeValues: { ':unsent': UNSENT_MARK },
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) keys.push({ pk: item.pk, sk: item.sk });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+
+    const fresh: LedgerEntry[] = [];
+    for (const keysChunk of chunk(keys, BATCH_GET_LIMIT)) {
+      await untilProcessed(
+        'BatchGetItem',
+        keysChunk,
+        async (batch) => {
+          const out = await this.doc.send(
+            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: batch, ConsistentRead: true } } }),
+          );
+          for (const item of out.Responses?.[this.tableName] ?? []) fresh.push(fromLedgerItem(item));
+          return out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        },
+        this.options.backoff,
+      );
+    }
+    return fresh.filter((entry) => entry.status !== 'sent').sort(byCreatedAt);
+  }
+
+  /** Newest trading day first (then newest created). */
+  async list(query: LedgerQuery = {}): Promise<LedgerEntry[]> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const filters: string[] = [];
+    if (query.status !== undefined) {
+      names['#status'] = 'status';
+      values[':status'] = query.status;
+      filters.push('#status = :status');
+    }
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      let page: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
+      if (query.stkCd !== undefined) {
+        const keyCondition = query.since !== undefined ? 'pk = :pk AND sk >= :since' : 'pk = :pk';
+        page = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: keyCondition,
+            FilterExpression: filters.length > 0 ? filters.join(' AND ') : undefined,
+            ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+            ExpressionAttributeValues: {
+              ...values,
+              ':pk': `${ALERT_PREFIX}${query.stkCd}`,
+              ...(query.since !== undefined ? { ':since': query.since } : {}),
+            },
+            ScanIndexForward: false,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+      } else {
+        const scanFilters = ['begins_with(pk, :prefix)', ...filters];
+        if (query.since !== undefined) scanFilters.push('dt >= :since');
+        page = await this.doc.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            FilterExpression: scanFilters.join(' AND '),
+            ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+            ExpressionAttributeValues: {
+              ...values,
+              ':prefix': ALERT_PREFIX,
+              ...(query.since !== undefined ? { ':since': query.since } : {}),
+            },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+      }
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    const entries = items.map(fromLedgerItem).sort(newestFirst);
+    return query.limit !== undefined ? entries.slice(0, Math.max(0, query.limit)) : entries;
+  }
+}
+
+function byCreatedAt(a: LedgerEntry, b: LedgerEntry): number {
+  return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0;
+}
+
+function newestFirst(a: LedgerEntry, b: LedgerEntry): number {
+  if (a.dt !== b.dt) return a.dt < b.dt ? 1 : -1;
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
+  if (a.stkCd !== b.stkCd) return a.stkCd < b.stkCd ? -1 : 1;
+  return a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0;
+}
+
+function toLedgerItem(entry: LedgerEntry): Record<string, unknown> {
+  const item: Record<string, unknown> = {
+    ...alertKey(entry.stkCd, entry.dt, entry.rule),
+    alert_id: entry.alertId,
+    stk_cd: entry.stkCd,
+    dt: entry.dt,
+    rule: entry.rule,
+    status: entry.status,
+    message: {
+      subject: entry.message.subject,
+      message_json: entry.message.messageJson,
+      attributes: { ...entry.message.attributes },
+    },
+    revision: entry.revision,
+    created_at: entry.createdAt,
+    updated_at: entry.updatedAt,
+    attempts: entry.attempts,
+  };
+  if (entry.sentAt !== undefined) item.sent_at = entry.sentAt;
+  if (entry.lastError !== undefined) item.last_error = entry.lastError;
+  if (entry.messageId !== undefined) item.message_id = entry.messageId;
+  return item;
+}
+
+function fromLedgerItem(item: Record<string, unknown>): LedgerEntry {
+  const where = `${String(item.pk)}/${String(item.sk)}`;
+  const message = item.message as { subject?: unknown; message_json?: unknown; attributes?: unknown } | undefined;
+  if (typeof item.stk_cd !== 'string' || typeof item.dt !== 'string' || typeof item.rule !== 'string' || !message) {
+    throw new CorruptItemError(where, 'ledger entry without stk_cd, dt, rule or message');
+  }
+  const status = item.status === 'sent' || item.status === 'failed' ? item.status : 'pending';
+  const entry: LedgerEntry = {
+    alertId: typeof item.alert_id === 'string' ? item.alert_id : alertIdOf(item.stk_cd, item.dt, item.rule as RuleId),
+    stkCd: item.stk_cd,
+    dt: item.dt,
+    rule: item.rule as RuleId,
+    status,
+    message: {
+      subject: typeof message.subject === 'string' ? message.subject : '',
+      messageJson: typeof message.message_json === 'string' ? message.message_json : '',
+      attributes: stringMap(message.attributes),
+    },
+    revision: item.revision === true,
+    createdAt: typeof item.created_at === 'string' ? item.created_at : '',
+    updatedAt: typeof item.updated_at === 'string' ? item.updated_at : '',
+    attempts: typeof item.attempts === 'number' ? item.attempts : 0,
+  };
+  if (typeof item.sent_at === 'string') entry.sentAt = item.sent_at;
+  if (typeof item.last_error === 'string') entry.lastError = item.last_error;
+  if (typeof item.message_id === 'string') entry.messageId = item.message_id;
+  return entry;
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof value !== 'object' || value === null) return out;
+  for (const [key, text] of Object.entries(value)) if (typeof text === 'string') out[key] = text;
+  return out;
+}

@@ -1,0 +1,284 @@
+// Machine state per code: one item per stored trading day (with the rule
+// state it left behind, so a revised day can be re-evaluated from the day
+// before it) and one "where did the last scan get to" item.
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  RAW_ROW_FIELDS,
+  type PriceDirection,
+  type RawRow,
+  type RuleState,
+  type Snapshot,
+  type TradingDay,
+} from '../domain/types.ts';
+import { BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, chunk, untilProcessed, type BackoffOptions } from './batch.ts';
+import { CorruptItemError } from './errors.ts';
+import { codeStateKey, snapshotKey, SNAPSHOT_PREFIX } from './keys.ts';
+
+export interface StoredSnapshot {
+  snapshot: Snapshot;
+  /** Hysteresis state after evaluating this day. */
+  ruleState: RuleState;
+  /** 0 for the first version of the day, +1 per correction Kiwoom served. */
+  revision: number;
+  /** Earlier versions' rows, oldest first. */
+  previousRows: RawRow[];
+  /** ISO instant this version was stored. */
+  storedAt: string;
+}
+
+export interface CodeState {
+  stkCd: string;
+  /** Newest stored trading day; null before the first one. */
+  lastDt: TradingDay | null;
+  /** ISO instant a scan last finished this code. */
+  checkedAt: string;
+  lastRunId: string;
+}
+
+/** Snapshot fields that are numbers, by their attribute name. */
+const NUMBER_ATTRIBUTES = {
+  close_price: 'closePrice',
+  pred_pre: 'predPre',
+  trde_qty: 'tradeQty',
+  chg_qty: 'chgQty',
+  poss_stkcnt: 'possStkcnt',
+  wght_bp: 'wghtBp',
+  gain_pos_stkcnt: 'gainPosStkcnt',
+  frgnr_limit: 'frgnrLimit',
+  frgnr_limit_irds: 'frgnrLimitIrds',
+  limit_exh_rt_bp: 'limitExhRtBp',
+} as const satisfies Record<string, keyof Snapshot>;
+
+type NumberAttribute = keyof typeof NUMBER_ATTRIBUTES;
+
+export interface SnapshotItem extends Partial<Record<NumberAttribute, number>> {
+  pk: string;
+  sk: string;
+  stk_cd: string;
+  dt: TradingDay;
+  close_direction?: PriceDirection;
+  row: RawRow;
+  rule_state: { disarmed_up_bp: number[]; disarmed_down_bp: number[] };
+  revision: number;
+  previous_rows: RawRow[];
+  stored_at: string;
+}
+
+/** Nulls ("Kiwoom did not say") are left out of the item rather than stored as NULL. */
+export function toSnapshotItem(stored: StoredSnapshot): SnapshotItem {
+  const { snapshot } = stored;
+  const item: SnapshotItem = {
+    ...snapshotKey(snapshot.stkCd, snapshot.dt),
+    stk_cd: snapshot.stkCd,
+    dt: snapshot.dt,
+    row: { ...snapshot.row },
+    rule_state: {
+      disarmed_up_bp: [...stored.ruleState.disarmedUpBp],
+      disarmed_down_bp: [...stored.ruleState.disarmedDownBp],
+    },
+    revision: stored.revision,
+    previous_rows: stored.previousRows.map((row) => ({ ...row })),
+    stored_at: stored.storedAt,
+  };
+  if (snapshot.closeDirection !== null) item.close_direction = snapshot.closeDirection;
+  for (const [attribute, field] of Object.entries(NUMBER_ATTRIBUTES) as [NumberAttribute, keyof Snapshot][]) {
+    const value = snapshot[field];
+    if (typeof value === 'number') item[attribute] = value;
+  }
+  return item;
+}
+
+export function fromSnapshotItem(item: Record<string, unknown>): StoredSnapshot {
+  const where = `${String(item.pk)}/${String(item.sk)}`;
+  const stkCd = item.stk_cd;
+  const dt = item.dt;
+  if (typeof stkCd !== 'string' || typeof dt !== 'string') {
+    throw new CorruptItemError(where, 'snapshot without stk_cd or dt');
+  }
+  const numbers = {} as Record<(typeof NUMBER_ATTRIBUTES)[NumberAttribute], number | null>;
+  for (const [attribute, field] of Object.entries(NUMBER_ATTRIBUTES) as [NumberAttribute, (typeof NUMBER_ATTRIBUTES)[NumberAttribute]][]) {
+    numbers[field] = toNumberOrNull(item[attribute], where, attribute);
+  }
+  const ruleState = (item.rule_state ?? {}) as { disarmed_up_bp?: unknown; disarmed_down_bp?: unknown };
+  return {
+    snapshot: {
+      stkCd,
+      dt,
+      closeDirection: toDirection(item.close_direction),
+      ...numbers,
+      row: toRawRow(item.row, where),
+    },
+    ruleState: {
+      disarmedUpBp: toNumberList(ruleState.disarmed_up_bp),
+      disarmedDownBp: toNumberList(ruleState.disarmed_down_bp),
+    },
+    revision: typeof item.revision === 'number' ? item.revision : 0,
+    previousRows: Array.isArray(item.previous_rows) ? item.previous_rows.map((row) => toRawRow(row, where)) : [],
+    storedAt: typeof item.stored_at === 'string' ? item.stored_at : '',
+  };
+}
+
+function toNumberOrNull(value: unknown, where: string, attribute: string): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'number') return value;
+  throw new CorruptItemError(where, `${attribute} is not a number`);
+}
+
+function toDirection(value: unknown): PriceDirection | null {
+  return value === 'up' || value === 'down' || value === 'unchanged' ? value : null;
+}
+
+function toNumberList(value: unknown): number[] {
+  return Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : [];
+}
+
+function toRawRow(value: unknown, where: string): RawRow {
+  if (typeof value !== 'object' || value === null) throw new CorruptItemError(where, 'row is not a map');
+  const source = value as Record<string, unknown>;
+  const row = {} as RawRow;
+  for (const field of RAW_ROW_FIELDS) {
+    const text = source[field];
+    row[field] = typeof text === 'string' ? text : '';
+  }
+  return row;
+}
+
+function toCodeStateItem(state: CodeState): Record<string, unknown> {
+  const item: Record<string, unknown> = {
+    ...codeStateKey(state.stkCd),
+    stk_cd: state.stkCd,
+    checked_at: state.checkedAt,
+    last_run_id: state.lastRunId,
+  };
+  if (state.lastDt !== null) item.last_dt = state.lastDt;
+  return item;
+}
+
+function fromCodeStateItem(item: Record<string, unknown>): CodeState {
+  const pk = String(item.pk);
+  return {
+    stkCd: typeof item.stk_cd === 'string' ? item.stk_cd : pk.slice(pk.indexOf('#') + 1),
+    lastDt: typeof item.last_dt === 'string' ? item.last_dt : null,
+    checkedAt: typeof item.checked_at === 'string' ? item.checked_at : '',
+    lastRunId: typeof item.last_run_id === 'string' ? item.last_run_id : '',
+  };
+}
+
+export class HistoryStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+    private readonly backoff: BackoffOptions = {},
+  ) {}
+
+  /** Newest first. Consistent, so a day stored earlier in the same run is seen. */
+  async recentSnapshots(stkCd: string, limit: number): Promise<StoredSnapshot[]> {
+    if (limit <= 0) return [];
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `${SNAPSHOT_PREFIX}${stkCd}` },
+        ScanIndexForward: false,
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Items ?? []).map(fromSnapshotItem);
+  }
+
+  /** Oldest first, both ends included. */
+  async snapshotsBetween(stkCd: string, fromDt: TradingDay, toDt: TradingDay): Promise<StoredSnapshot[]> {
+    if (fromDt > toDt) return [];
+    const snapshots: StoredSnapshot[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': `${SNAPSHOT_PREFIX}${stkCd}`, ':from': fromDt, ':to': toDt },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      snapshots.push(...(page.Items ?? []).map(fromSnapshotItem));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return snapshots;
+  }
+
+  async putSnapshots(list: readonly StoredSnapshot[]): Promise<void> {
+    // One batch may not name the same key twice; the later version wins.
+    const byKey = new Map<string, SnapshotItem>();
+    for (const stored of list) {
+      const item = toSnapshotItem(stored);
+      byKey.set(`${item.pk}\u0000${item.sk}`, item);
+    }
+    const requests = [...byKey.values()].map((item) => ({ PutRequest: { Item: { ...item } as Record<string, unknown> } }));
+    await this.batchWrite(requests);
+  }
+
+  /** States of the codes that have one; codes never scanned are absent from the map. */
+  async codeStates(stkCds: readonly string[]): Promise<Map<string, CodeState>> {
+    const states = new Map<string, CodeState>();
+    const keys: Record<string, unknown>[] = [...new Set(stkCds)].map((stkCd) => ({ ...codeStateKey(stkCd) }));
+    for (const keysChunk of chunk(keys, BATCH_GET_LIMIT)) {
+      await untilProcessed(
+        'BatchGetItem',
+        keysChunk,
+        async (batch) => {
+          const out = await this.doc.send(
+            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: batch, ConsistentRead: true } } }),
+          );
+          for (const item of out.Responses?.[this.tableName] ?? []) {
+            const state = fromCodeStateItem(item);
+            states.set(state.stkCd, state);
+          }
+          return out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        },
+        this.backoff,
+      );
+    }
+    return states;
+  }
+
+  /**
+   * A code's new and revised days and its state in as few round trips as
+   * possible (one BatchWriteItem for a typical evening). The state goes last,
+   * so it never names a day that was not stored.
+   */
+  async saveCode(list: readonly StoredSnapshot[], state: CodeState): Promise<void> {
+    const byKey = new Map<string, Record<string, unknown>>();
+    for (const stored of list) {
+      const item = toSnapshotItem(stored);
+      byKey.set(`${item.pk}\u0000${item.sk}`, item as unknown as Record<string, unknown>);
+    }
+    const requests = [...byKey.values(), toCodeStateItem(state)].map((Item) => ({ PutRequest: { Item } }));
+    await this.batchWrite(requests);
+  }
+
+  async putCodeState(state: CodeState): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: toCodeStateItem(state) }));
+  }
+
+  private async batchWrite(requests: { PutRequest: { Item: Record<string, unknown> } }[]): Promise<void> {
+    for (const requestsChunk of chunk(requests, BATCH_WRITE_LIMIT)) {
+      await untilProcessed(
+        'BatchWriteItem',
+        requestsChunk,
+        async (batch) => {
+          const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: batch } }));
+          return (out.UnprocessedItems?.[this.tableName] ?? []) as typeof batch;
+        },
+        this.backoff,
+      );
+    }
+  }
+}

@@ -1,0 +1,24 @@
+// Item keys in the History table. Everything for one code shares a prefix so
+// a single Query reads a code's days or alerts in order.
+import type { RuleId, TradingDay } from '../domain/types.ts';
+
+export interface HistoryKey {
+  pk: string;
+  sk: string;
+}
+
+export const SNAPSHOT_PREFIX = 'SNAP#';
+export const CODE_STATE_PREFIX = 'CODE#';
+export const LEASE_PREFIX = 'LEASE#';
+export const ALERT_PREFIX = 'ALERT#';
+
+export const snapshotKey = (stkCd: string, dt: TradingDay): HistoryKey => ({ pk: `${SNAPSHOT_PREFIX}${stkCd}`, sk: dt });
+
+export const codeStateKey = (stkCd: string): HistoryKey => ({ pk: `${CODE_STATE_PREFIX}${stkCd}`, sk: 'STATE' });
+
+export const leaseKey = (scope: string): HistoryKey => ({ pk: `${LEASE_PREFIX}${scope}`, sk: 'LEASE' });
+
+export const alertKey = (stkCd: string, dt: TradingDay, rule: RuleId): HistoryKey => ({
+  pk: `${ALERT_PREFIX}${stkCd}`,
+  sk: `${dt}#${rule}`,
+});

@@ -1,0 +1,199 @@
+import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { RuleId } from '../../functions/domain/types.ts';
+import { AlertLedger, type NewLedgerEntry } from '../../functions/store/alert-ledger.ts';
+import { LedgerEntryNotFoundError } from '../../functions/store/errors.ts';
+import { localClients, uniqueTables } from '../support/aws.ts';
+
+let ledger: AlertLedger;
+let clock: Date;
+let historyTable: string;
+
+beforeEach(async () => {
+  ({ historyTable } = await uniqueTables());
+  clock = new Date('2025-01-02T09:30:00.000Z');
+  ledger = new AlertLedger(localClients().doc, historyTable, { now: () => clock });
+});
+
+function tick(ms = 1000): void {
+  clock = new Date(clock.getTime() + ms);
+}
+
+function alert(overrides: Partial<NewLedgerEntry> = {}): NewLedgerEntry {
+  const stkCd = overrides.stkCd ?? '005930';
+  const rule: RuleId = overrides.rule ?? 'limit_exh_rt_cross_up';
+  return {
+    stkCd,
+    dt: '20250102',
+    rule,
+    revision: false,
+    message: {
+      subject: `[외국인] ${stkCd} 한도소진율 49% 상향 돌파`,
+      messageJson: JSON.stringify({ default: '{}', email: 'body', sms: 'sms' }),
+      attributes: { stk_cd: stkCd, rule, direction: 'up', severity: 'warning' },
+    },
+    ...overrides,
+  };
+}
+
+describe('AlertLedger.record', () => {
+  it('creates a pending entry with the stable alert id', async () => {
+    const result = await ledger.record(alert());
+    expect(result.created).toBe(true);
+    const stored = await ledger.get('005930', '20250102', 'limit_exh_rt_cross_up');
+    expect([stored?.alertId, stored?.status, stored?.attempts]).toEqual([
+      '005930-20250102-limit_exh_rt_cross_up',
+      'pending',
+      0,
+    ]);
+  });
+
+  it('keeps the message exactly as it will be published', async () => {
+    const entry = alert();
+    await ledger.record(entry);
+    const stored = await ledger.get('005930', '20250102', 'limit_exh_rt_cross_up');
+    expect(stored?.message).toEqual(entry.message);
+  });
+
+  it('returns the existing entry, untouched, when the same alert is recorded twice', async () => {
+    await ledger.record(alert());
+    tick();
+    const second = await ledger.record(alert({ revision: true }));
+    expect(second.created).toBe(false);
+    if (second.created) return;
+    expect([second.existing.revision, second.existing.createdAt]).toEqual([false, '2025-01-02T09:30:00.000Z']);
+  });
+});
+
+describe('AlertLedger sending', () => {
+  it('lists a recorded entry as unsent', async () => {
+    await ledger.record(alert());
+    expect((await ledger.unsent()).map((e) => e.alertId)).toEqual(['005930-20250102-limit_exh_rt_cross_up']);
+  });
+
+  it('drops an entry from unsent once it is marked sent', async () => {
+    await ledger.record(alert());
+    await ledger.markSent('005930', '20250102', 'limit_exh_rt_cross_up', 'msg-1');
+    expect(await ledger.unsent()).toEqual([]);
+  });
+
+  it('takes a sent entry out of the sparse unsent index itself', async () => {
+    await ledger.record(alert());
+    await ledger.markSent('005930', '20250102', 'limit_exh_rt_cross_up', 'msg-1');
+    const index = await localClients().doc.send(
+      new QueryCommand({
+        TableName: historyTable,
+        IndexName: 'unsent',
+        KeyConditionExpression: 'unsent = :u',
+        ExpressionAttributeValues: { ':u': 'UNSENT' },
+      }),
+    );
+    expect(index.Items).toEqual([]);
+  });
+
+  it('records the message id and send time on markSent', async () => {
+    await ledger.record(alert());
+    tick(5000);
+    const sent = await ledger.markSent('005930', '20250102', 'limit_exh_rt_cross_up', 'msg-1');
+    expect([sent.status, sent.messageId, sent.sentAt, sent.attempts]).toEqual([
+      'sent',
+      'msg-1',
+      '2025-01-02T09:30:05.000Z',
+      1,
+    ]);
+  });
+
+  it('keeps a failed entry unsent with one attempt and the error', async () => {
+    await ledger.record(alert());
+    await ledger.markFailed('005930', '20250102', 'limit_exh_rt_cross_up', 'InternalErrorException: SNS is down');
+    const [entry] = await ledger.unsent();
+    expect([entry?.status, entry?.attempts, entry?.lastError]).toEqual([
+      'failed',
+      1,
+      'InternalErrorException: SNS is down',
+    ]);
+  });
+
+  it('cuts a long error short', async () => {
+    await ledger.record(alert());
+    const failed = await ledger.markFailed('005930', '20250102', 'limit_exh_rt_cross_up', 'x'.repeat(5000));
+    expect(failed.lastError?.length).toBe(300);
+  });
+
+  it('leaves a sent entry sent when a late failure is reported', async () => {
+    await ledger.record(alert());
+    await ledger.markSent('005930', '20250102', 'limit_exh_rt_cross_up', 'msg-1');
+    const after = await ledger.markFailed('005930', '20250102', 'limit_exh_rt_cross_up', 'timeout');
+    expect([after.status, after.messageId]).toEqual(['sent', 'msg-1']);
+  });
+
+  it('refuses to mark an alert that was never recorded', async () => {
+    await expect(ledger.markSent('005930', '20250102', 'chg_qty_abs', 'msg-1')).rejects.toBeInstanceOf(
+      LedgerEntryNotFoundError,
+    );
+  });
+
+  it('drops an entry the eventually consistent index still lists after it was sent', async () => {
+    const key = { pk: 'ALERT#005930', sk: '20250102#chg_qty_abs' };
+    const sentItem = {
+      ...key,
+      stk_cd: '005930',
+      dt: '20250102',
+      rule: 'chg_qty_abs',
+      status: 'sent',
+      message: { subject: 's', message_json: '{}', attributes: {} },
+    };
+    const staleIndex = {
+      async send(command: unknown) {
+        if (command instanceof QueryCommand) return { Items: [key] };
+        if (command instanceof BatchGetCommand) return { Responses: { history: [sentItem] } };
+        throw new Error('unexpected command');
+      },
+    } as unknown as DynamoDBDocumentClient;
+    expect(await new AlertLedger(staleIndex, 'history').unsent()).toEqual([]);
+  });
+
+  it('lists unsent entries oldest first', async () => {
+    await ledger.record(alert({ stkCd: '000660' }));
+    tick();
+    await ledger.record(alert({ stkCd: '005930' }));
+    expect((await ledger.unsent()).map((e) => e.stkCd)).toEqual(['000660', '005930']);
+  });
+});
+
+describe('AlertLedger.list', () => {
+  beforeEach(async () => {
+    await ledger.record(alert({ stkCd: '005930', dt: '20250102' }));
+    tick();
+    await ledger.record(alert({ stkCd: '005930', dt: '20250103', rule: 'chg_qty_abs' }));
+    tick();
+    await ledger.record(alert({ stkCd: '000660', dt: '20250106' }));
+    await ledger.markSent('005930', '20250103', 'chg_qty_abs', 'msg-1');
+  });
+
+  const ids = (entries: { stkCd: string; dt: string }[]) => entries.map((e) => `${e.stkCd}/${e.dt}`);
+
+  it('lists every alert newest trading day first', async () => {
+    expect(ids(await ledger.list())).toEqual(['000660/20250106', '005930/20250103', '005930/20250102']);
+  });
+
+  it("lists one code's alerts", async () => {
+    expect(ids(await ledger.list({ stkCd: '005930' }))).toEqual(['005930/20250103', '005930/20250102']);
+  });
+
+  it('lists alerts from a trading day on', async () => {
+    expect(ids(await ledger.list({ since: '20250103' }))).toEqual(['000660/20250106', '005930/20250103']);
+  });
+
+  it("lists one code's alerts from a trading day on", async () => {
+    expect(ids(await ledger.list({ stkCd: '005930', since: '20250103' }))).toEqual(['005930/20250103']);
+  });
+
+  it('lists alerts by status', async () => {
+    expect(ids(await ledger.list({ status: 'sent' }))).toEqual(['005930/20250103']);
+  });
+
+  it('lists at most `limit` alerts', async () => {
+    expect(ids(await ledger.list({ limit: 1 }))).toEqual(['000660/20250106']);
+  });
+});
