@@ -3,4 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
+await import('../local/quiet-node20.ts');
 await import('../cli/main.ts');

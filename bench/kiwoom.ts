@@ -1,0 +1,318 @@
+// The rate benchmark (DESIGN.md, "Bars every change is held to"): the Kiwoom
+// client against the simulator with 100 ms added latency.
+//
+// Part 1: the pipelined client at its configured limit, allowance equal to
+//   it, beside the naive loop of Kiwoom's own sample (one call, then sleep
+//   0.2 s). Bar: ratio ≥ 0.95 of the configured limit with zero 1700s.
+// Part 2: allowance 2/s while the client is configured for 5/s. Bars: at most
+//   5 answers 1700 over 200 codes, and ≥ 0.9 of the allowance over the calls
+//   after the last 1700.
+//
+// Rates are measured where the allowance bites: arrivals at the simulator,
+// (requests − 1) / (last arrival − first arrival).
+import { createKiwoomClient } from '../functions/kiwoom/client.ts';
+import { KiwoomHttp } from '../functions/kiwoom/http.ts';
+import { LimiterRegistry } from '../functions/kiwoom/limiter.ts';
+import { issueToken } from '../functions/kiwoom/token.ts';
+import type { AppCredentials } from '../functions/kiwoom/types.ts';
+import { syntheticHistory } from '../local/kiwoom-simulator/dataset.ts';
+import { startKiwoomSimulator, type KiwoomSimulator } from '../local/kiwoom-simulator/server.ts';
+
+const SIM_APP: AppCredentials = { appKey: 'bench-appkey', secretKey: 'bench-secretkey' };
+const LATENCY_MS = 100;
+
+export interface KiwoomBenchOptions {
+  codes?: number;
+  /** Part 1's configured limit and allowance (20/s keeps the run short). */
+  pipelinedRate?: number;
+  /** The naive loop's limit; its sleep is 1 / rate (Kiwoom's sample: 5/s, 0.2 s). */
+  naiveRate?: number;
+  learnAllowance?: number;
+  learnConfigured?: number;
+  print?: (line: string) => void;
+}
+
+export interface BenchBar {
+  name: string;
+  measured: string;
+  bar: string;
+  pass: boolean;
+}
+
+export interface RunFigures {
+  label: string;
+  configuredPerSecond: number;
+  allowancePerSecond: number;
+  requests: number;
+  failedCodes: number;
+  requestsPerSecond: number;
+  ratio: number;
+  rateLimited: number;
+  busiestSecond: number;
+  wallSeconds: number;
+}
+
+export interface KiwoomBenchResult {
+  pipelined: RunFigures;
+  naive: RunFigures;
+  learning: RunFigures & { rateAfterLast1700: number; ratioAfterLast1700: number; learnedRatePerSecond: number };
+  bars: BenchBar[];
+  pass: boolean;
+}
+
+export async function runKiwoomBench(options: KiwoomBenchOptions = {}): Promise<KiwoomBenchResult> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const n = options.codes ?? 200;
+  const pipelinedRate = options.pipelinedRate ?? 20;
+  const naiveRate = options.naiveRate ?? 5;
+  const learnAllowance = options.learnAllowance ?? 2;
+  const learnConfigured = options.learnConfigured ?? 5;
+  const codes = Array.from({ length: n }, (_, i) => String(100_000 + i));
+  const data = Object.fromEntries(codes.map((c) => [c, syntheticHistory(c, { days: 20, lastDt: '20250630' })]));
+
+  print(`Kiwoom ka10008 rate benchmark: simulator with +${LATENCY_MS} ms latency, ${n} codes, one page each`);
+  print(`  part 1: pipelined client at ${pipelinedRate}/s (allowance ${pipelinedRate}/s) …`);
+  const pipelined = await pipelinedRun(`pipelined client`, codes, data, pipelinedRate, pipelinedRate);
+
+  // The naive loop and part 2 use separate simulators and app keys; running
+  // them side by side keeps the whole benchmark near two minutes.
+  print(
+    `  part 1: naive loop at ${naiveRate}/s (sleep ${1 / naiveRate} s) and part 2: client at ${learnConfigured}/s ` +
+      `against allowance ${learnAllowance}/s, side by side …`,
+  );
+  const [naive, learning] = await Promise.all([
+    naiveRun(`naive loop (call, sleep ${1 / naiveRate} s)`, codes, data, naiveRate),
+    learningRun(codes, data, learnConfigured, learnAllowance),
+  ]);
+
+  const bars: BenchBar[] = [
+    {
+      name: 'part 1: pipelined ratio to the configured limit',
+      measured: pipelined.ratio.toFixed(3),
+      bar: '≥ 0.95',
+      pass: pipelined.ratio >= 0.95,
+    },
+    {
+      name: 'part 1: pipelined 1700 answers',
+      measured: String(pipelined.rateLimited),
+      bar: '= 0',
+      pass: pipelined.rateLimited === 0,
+    },
+    {
+      name: 'part 1: every code fetched',
+      measured: `${n - pipelined.failedCodes}/${n}`,
+      bar: `= ${n}`,
+      pass: pipelined.failedCodes === 0,
+    },
+    {
+      name: `part 2: 1700 answers (allowance ${learnAllowance}/s, configured ${learnConfigured}/s)`,
+      measured: String(learning.rateLimited),
+      bar: '≤ 5',
+      pass: learning.rateLimited <= 5,
+    },
+    {
+      name: 'part 2: rate after the last 1700, ratio to the allowance',
+      measured: `${learning.rateAfterLast1700.toFixed(2)}/s = ${learning.ratioAfterLast1700.toFixed(3)}`,
+      bar: '≥ 0.9',
+      pass: learning.ratioAfterLast1700 >= 0.9,
+    },
+    {
+      name: 'part 2: every code fetched',
+      measured: `${n - learning.failedCodes}/${n}`,
+      bar: `= ${n}`,
+      pass: learning.failedCodes === 0,
+    },
+  ];
+
+  print('');
+  print('Part 1: allowance equal to the configured limit');
+  printFigures(print, [pipelined, naive]);
+  print(`  (the naive loop's ratio is to its own limit, ${naiveRate}/s; its expected ratio is about ` +
+    `${(1000 / naiveRate / (1000 / naiveRate + LATENCY_MS)).toFixed(2)})`);
+  print('');
+  print(`Part 2: allowance ${learnAllowance}/s, client configured for ${learnConfigured}/s`);
+  printFigures(print, [learning]);
+  print(
+    `  learned rate ${learning.learnedRatePerSecond}/s; after the last 1700: ` +
+      `${learning.rateAfterLast1700.toFixed(2)}/s (${learning.ratioAfterLast1700.toFixed(3)} of the allowance)`,
+  );
+  print('');
+  printBars(print, bars);
+  return { pipelined, naive, learning, bars, pass: bars.every((b) => b.pass) };
+}
+
+async function simulatorFor(data: Record<string, ReturnType<typeof syntheticHistory>>, allowance: number) {
+  return startKiwoomSimulator({
+    apps: [SIM_APP],
+    allowance: { ka10008: allowance, au10001: 5 },
+    latencyMs: LATENCY_MS,
+    data,
+  });
+}
+
+async function pipelinedRun(
+  label: string,
+  codes: string[],
+  data: Record<string, ReturnType<typeof syntheticHistory>>,
+  configured: number,
+  allowance: number,
+): Promise<RunFigures> {
+  const sim = await simulatorFor(data, allowance);
+  try {
+    const client = createKiwoomClient({
+      baseUrl: sim.url,
+      credentials: SIM_APP,
+      rateLimit: configured,
+      limiters: new LimiterRegistry(),
+    });
+    const started = performance.now();
+    const failed = await fetchAll(codes, (c) => client.ka10008Page(c));
+    const wall = (performance.now() - started) / 1000;
+    return figures(label, sim, configured, allowance, failed, wall);
+  } finally {
+    await sim.close();
+  }
+}
+
+/** Kiwoom's sample: one call, then sleep, one code after the other. */
+async function naiveRun(
+  label: string,
+  codes: string[],
+  data: Record<string, ReturnType<typeof syntheticHistory>>,
+  rate: number,
+): Promise<RunFigures> {
+  const sim = await simulatorFor(data, rate);
+  try {
+    const http = new KiwoomHttp({ baseUrl: sim.url });
+    const { token } = await issueToken(http, SIM_APP);
+    const started = performance.now();
+    let failed = 0;
+    for (const stkCd of codes) {
+      const answer = await http.post({
+        path: '/api/dostk/frgnistt',
+        apiId: 'ka10008',
+        headers: { authorization: `Bearer ${token}` },
+        body: { stk_cd: stkCd },
+        secrets: [token],
+      });
+      if ((answer.body as { return_code?: unknown } | undefined)?.return_code !== 0) failed += 1;
+      await new Promise((resolve) => setTimeout(resolve, 1000 / rate));
+    }
+    const wall = (performance.now() - started) / 1000;
+    return figures(label, sim, rate, rate, failed, wall);
+  } finally {
+    await sim.close();
+  }
+}
+
+async function learningRun(
+  codes: string[],
+  data: Record<string, ReturnType<typeof syntheticHistory>>,
+  configured: number,
+  allowance: number,
+): Promise<KiwoomBenchResult['learning']> {
+  const sim = await simulatorFor(data, allowance);
+  try {
+    const client = createKiwoomClient({
+      baseUrl: sim.url,
+      credentials: SIM_APP,
+      rateLimit: configured,
+      limiters: new LimiterRegistry(),
+    });
+    const started = performance.now();
+    const failed = await fetchAll(codes, (c) => client.ka10008Page(c));
+    const wall = (performance.now() - started) / 1000;
+    const base = figures('client learning the allowance', sim, configured, allowance, failed, wall);
+    const requests = sim.requests.filter((r) => r.apiId === 'ka10008');
+    const last1700 = requests.map((r) => r.outcome?.detailCode).lastIndexOf('1700');
+    const after = requests.slice(last1700 + 1).map((r) => r.timeMs);
+    const rateAfter = arrivalRate(after);
+    return {
+      ...base,
+      rateAfterLast1700: rateAfter,
+      ratioAfterLast1700: rateAfter / allowance,
+      learnedRatePerSecond: client.stats().learnedRatePerSecond['ka10008'] ?? configured,
+    };
+  } finally {
+    await sim.close();
+  }
+}
+
+/** Fetches every code concurrently (the limiter paces them); returns how many failed. */
+async function fetchAll(codes: string[], fetchOne: (stkCd: string) => Promise<unknown>): Promise<number> {
+  const settled = await Promise.allSettled(codes.map(fetchOne));
+  return settled.filter((s) => s.status === 'rejected').length;
+}
+
+function figures(
+  label: string,
+  sim: KiwoomSimulator,
+  configured: number,
+  allowance: number,
+  failedCodes: number,
+  wallSeconds: number,
+): RunFigures {
+  const arrivals = sim.requests.filter((r) => r.apiId === 'ka10008').map((r) => r.timeMs);
+  const rate = arrivalRate(arrivals);
+  return {
+    label,
+    configuredPerSecond: configured,
+    allowancePerSecond: allowance,
+    requests: arrivals.length,
+    failedCodes,
+    requestsPerSecond: rate,
+    ratio: rate / Math.min(configured, allowance),
+    rateLimited: sim.stats().rateLimited,
+    busiestSecond: busiestSecond(arrivals),
+    wallSeconds,
+  };
+}
+
+function arrivalRate(times: number[]): number {
+  if (times.length < 2) return 0;
+  const span = (times.at(-1)! - times[0]!) / 1000;
+  return span > 0 ? (times.length - 1) / span : 0;
+}
+
+function busiestSecond(times: number[]): number {
+  let most = 0;
+  for (let i = 0, j = 0; j < times.length; j += 1) {
+    while (times[j]! - times[i]! >= 1000) i += 1;
+    most = Math.max(most, j - i + 1);
+  }
+  return most;
+}
+
+function printFigures(print: (line: string) => void, rows: RunFigures[]): void {
+  const header = ['', 'configured', 'allowance', 'requests', 'req/s', 'ratio*', '1700s', 'max in 1 s', 'wall'];
+  const body = rows.map((r) => [
+    r.label,
+    `${r.configuredPerSecond}/s`,
+    `${r.allowancePerSecond}/s`,
+    String(r.requests),
+    r.requestsPerSecond.toFixed(2),
+    r.ratio.toFixed(3),
+    String(r.rateLimited),
+    String(r.busiestSecond),
+    `${r.wallSeconds.toFixed(1)} s`,
+  ]);
+  printTable(print, header, body);
+  print('  * req/s at the simulator over min(configured, allowance)');
+}
+
+function printBars(print: (line: string) => void, bars: BenchBar[]): void {
+  printTable(
+    print,
+    ['bar', 'measured', 'required', 'result'],
+    bars.map((b) => [b.name, b.measured, b.bar, b.pass ? 'PASS' : 'FAIL']),
+  );
+}
+
+function printTable(print: (line: string) => void, header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    '  ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  print(line(header));
+  print('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) print(line(row));
+}

@@ -1,0 +1,164 @@
+// Which trading days a scan evaluates for one code: pure bookkeeping over the
+// rows Kiwoom returned and the snapshots already stored. Kept apart from the
+// scan so every calendar case (first run, catch-up, holiday, provisional
+// today, revisions, the per-run cap) is tested without I/O.
+import { isFinalAt } from './calendar.ts';
+import { parseRow, RowError } from './parse.ts';
+import type { RawRow, RuleState, Snapshot, TradingDay } from './types.ts';
+
+/** A stored day as the scan needs it: the snapshot and the rule state after it. */
+export interface StoredDay {
+  snapshot: Snapshot;
+  ruleState: RuleState;
+  revision: number;
+  previousRows: RawRow[];
+}
+
+export interface NewDay {
+  current: Snapshot;
+  previous: Snapshot;
+}
+
+export interface RevisedDay {
+  current: Snapshot;
+  stored: StoredDay;
+}
+
+export interface DayPlan {
+  /** Days newer than the last stored one, oldest first, at most `maxDays`. */
+  newDays: NewDay[];
+  /** Newer days beyond the cap, left for the next run (oldest first). */
+  deferredDays: TradingDay[];
+  /** Stored days whose values Kiwoom has since changed, oldest first. */
+  revisedDays: RevisedDay[];
+  /** First scan only: the row the newest day is compared with, stored as history. */
+  baseline: Snapshot | null;
+  /** Today's row, held back because the cut-off has not passed. */
+  provisional: TradingDay | null;
+  /** Invalid rows among the days to evaluate: the code cannot go on past them. */
+  blockingErrors: RowError[];
+  /** Invalid rows among older, already stored days: reported, otherwise harmless. */
+  ignoredErrors: RowError[];
+}
+
+export interface DayPlanInput {
+  stkCd: string;
+  /** Rows as fetched, newest first (pages concatenated). */
+  rows: readonly unknown[];
+  /** Stored days, newest first (at least those the fetched rows overlap). */
+  stored: readonly StoredDay[];
+  now: Date;
+  cutoffKst: string;
+  maxDays: number;
+}
+
+const COMPARED_FIELDS = [
+  'closePrice',
+  'closeDirection',
+  'predPre',
+  'tradeQty',
+  'chgQty',
+  'possStkcnt',
+  'wghtBp',
+  'gainPosStkcnt',
+  'frgnrLimit',
+  'frgnrLimitIrds',
+  'limitExhRtBp',
+] as const satisfies readonly (keyof Snapshot)[];
+
+/** Same figures, whatever the spelling ("+26.10" and "26.10" are one value). */
+export function sameFigures(a: Snapshot, b: Snapshot): boolean {
+  return COMPARED_FIELDS.every((field) => a[field] === b[field]);
+}
+
+function rawDt(row: unknown): string | undefined {
+  if (typeof row === 'object' && row !== null && 'dt' in row) {
+    const dt = (row as { dt: unknown }).dt;
+    return typeof dt === 'string' ? dt.trim() : undefined;
+  }
+  return undefined;
+}
+
+export function planDays(input: DayPlanInput): DayPlan {
+  const { stkCd, now, cutoffKst, maxDays } = input;
+  const lastStored = input.stored[0];
+  const lastDt = lastStored?.snapshot.dt ?? null;
+
+  // Parse every row, newest first, keeping the first occurrence of each day
+  // (overlapping pages must not double a day).
+  const parsed: Snapshot[] = [];
+  const seen = new Set<string>();
+  const blockingErrors: RowError[] = [];
+  const blockedDays: string[] = [];
+  const ignoredErrors: RowError[] = [];
+  let provisional: TradingDay | null = null;
+  for (const row of input.rows) {
+    const dt = rawDt(row);
+    let snapshot: Snapshot;
+    try {
+      snapshot = parseRow(stkCd, row);
+    } catch (error) {
+      if (!(error instanceof RowError)) throw error;
+      // Provisional intraday rows are not used anyway.
+      if (dt !== undefined && /^\d{8}$/.test(dt) && !isFinalAt(dt, now, cutoffKst)) continue;
+      // A bad row for a day we already stored is only a failed revision check;
+      // a bad row for a day still to evaluate (or of unknown day) blocks the code.
+      if (dt !== undefined && lastDt !== null && dt <= lastDt) ignoredErrors.push(error);
+      else {
+        blockingErrors.push(error);
+        blockedDays.push(dt ?? '');
+      }
+      continue;
+    }
+    if (seen.has(snapshot.dt)) continue;
+    seen.add(snapshot.dt);
+    if (!isFinalAt(snapshot.dt, now, cutoffKst)) {
+      provisional = snapshot.dt;
+      continue;
+    }
+    parsed.push(snapshot);
+  }
+  parsed.sort((a, b) => (a.dt < b.dt ? 1 : a.dt > b.dt ? -1 : 0));
+
+  const storedByDt = new Map(input.stored.map((day) => [day.snapshot.dt, day]));
+  const revisedDays: RevisedDay[] = [];
+  for (const current of parsed) {
+    const stored = storedByDt.get(current.dt);
+    if (stored && !sameFigures(stored.snapshot, current)) revisedDays.push({ current, stored });
+  }
+  revisedDays.reverse();
+
+  const empty = { revisedDays, provisional, blockingErrors, ignoredErrors };
+  if (lastStored === undefined) {
+    // First scan: only the newest final day, against the row before it.
+    const [newest, previous] = parsed;
+    if (!newest || !previous || blockingErrors.length > 0) {
+      return { ...empty, newDays: [], deferredDays: [], baseline: null };
+    }
+    return {
+      ...empty,
+      newDays: [{ current: newest, previous }],
+      deferredDays: [],
+      baseline: previous,
+    };
+  }
+
+  const newer = parsed.filter((s) => lastDt !== null && s.dt > lastDt).reverse();
+  // Never evaluate past an invalid row: its day would silently vanish and the
+  // next day would be compared with the wrong "previous".
+  // An error row of unknown day ('') blocks everything.
+  const firstBlocked = [...blockedDays].sort()[0];
+  const usable =
+    firstBlocked === undefined ? newer : newer.filter((s) => s.dt < firstBlocked);
+  const taken = usable.slice(0, maxDays);
+  const deferredDays = usable.slice(maxDays).map((s) => s.dt);
+  const newDays: NewDay[] = [];
+  let previous = lastStored.snapshot;
+  for (const current of taken) {
+    // A revised last-stored day is compared in its corrected form.
+    const revised = revisedDays.find((r) => r.current.dt === previous.dt);
+    newDays.push({ current, previous: revised ? revised.current : previous });
+    previous = current;
+  }
+  return { ...empty, newDays, deferredDays, baseline: null };
+}

@@ -1,0 +1,338 @@
+// The deployed token source. One Lambda (functions/handlers/token.ts) is the
+// only issuer for the app key, because a new token may invalidate the previous
+// one; every scan reads the token it stored in Secrets Manager. When Kiwoom
+// rejects the token (8005 & co), the scan first re-reads the secret (the token
+// function may already have replaced it) and only asks the token function for
+// a new one when the secret still holds the rejected token.
+import { createHash } from 'node:crypto';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { AppCredentials, IssuedToken, TokenSource } from './types.ts';
+
+/** Refresh this long before expiry, as the vendor's own client does. */
+export const TOKEN_REFRESH_MARGIN_MS = 10 * 60_000;
+
+/**
+ * The app key the stack writes into the credentials secret until the user
+ * puts the real one there (docs/deploy.md). Recognised so the token function
+ * can say so instead of sending a placeholder to Kiwoom.
+ */
+export const APP_KEY_PLACEHOLDER = 'replace-with-your-kiwoom-appkey';
+
+const KST_OFFSET_MS = 9 * 3_600_000;
+
+// ── errors ───────────────────────────────────────────────────────────────────
+
+/** Base of the errors of the secret-backed token path; never carries a token or key. */
+export class TokenStoreError extends Error {
+  override readonly name: string = 'TokenStoreError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The app credentials secret is missing, unreadable or still holds the placeholder. */
+export class AppCredentialsError extends TokenStoreError {
+  override readonly name = 'AppCredentialsError';
+}
+
+/** The token function failed, or answered with something other than its result. */
+export class TokenFunctionError extends TokenStoreError {
+  override readonly name = 'TokenFunctionError';
+  constructor(
+    message: string,
+    readonly functionError: string | null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** After asking the token function, the secret still holds no usable token. */
+export class TokenUnavailableError extends TokenStoreError {
+  override readonly name = 'TokenUnavailableError';
+}
+
+// ── the token secret's JSON ──────────────────────────────────────────────────
+
+/** The token secret: `{"token","expires_dt":"YYYYMMDDHHmmss" (KST),"expires_at":ISO}`. */
+export interface TokenSecretValue {
+  token: string;
+  expires_dt: string;
+  expires_at: string;
+}
+
+/** SHA-256 (hex) of a token: how the scan names a rejected token without sending it. */
+export function tokenSha256(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** `expires_dt` as Kiwoom writes it: KST, `YYYYMMDDHHmmss`. */
+export function formatExpiresDt(expiresAt: Date): string {
+  const kst = new Date(expiresAt.getTime() + KST_OFFSET_MS).toISOString(); // 2024-11-07T08:37:13.000Z
+  return kst.slice(0, 19).replace(/[-T:]/g, '');
+}
+
+export function toTokenSecretValue(issued: IssuedToken): TokenSecretValue {
+  return {
+    token: issued.token,
+    expires_dt: formatExpiresDt(issued.expiresAt),
+    expires_at: issued.expiresAt.toISOString(),
+  };
+}
+
+/** The stored token, or undefined when the secret is empty, a placeholder or unparsable. */
+export function parseTokenSecret(text: string | undefined): IssuedToken | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { token, expires_at: expiresAtText } = value as Record<string, unknown>;
+  if (typeof token !== 'string' || token.trim() === '' || typeof expiresAtText !== 'string') return undefined;
+  const expiresAt = new Date(expiresAtText);
+  if (Number.isNaN(expiresAt.getTime())) return undefined;
+  return { token, expiresAt };
+}
+
+/** The app credentials secret: `{"appkey":"…","secretkey":"…"}`. */
+export function parseAppCredentials(text: string | undefined): AppCredentials {
+  let value: unknown;
+  try {
+    value = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    throw new AppCredentialsError('the app credentials secret is not JSON; expected {"appkey":"…","secretkey":"…"}');
+  }
+  const record = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const { appkey: appKey, secretkey: secretKey } = record;
+  if (typeof appKey !== 'string' || appKey.trim() === '' || typeof secretKey !== 'string' || secretKey.trim() === '') {
+    throw new AppCredentialsError('the app credentials secret needs string fields "appkey" and "secretkey"');
+  }
+  if (appKey === APP_KEY_PLACEHOLDER) {
+    throw new AppCredentialsError(
+      'the app credentials secret still holds the placeholder the stack created; put the app key and secret key Kiwoom issued (docs/deploy.md)',
+    );
+  }
+  return { appKey, secretKey };
+}
+
+// ── Secrets Manager access ───────────────────────────────────────────────────
+
+export interface TokenSecretStoreOptions {
+  secrets: SecretsManagerClient;
+  tokenSecretArn: string;
+  /** Only the token function reads the app credentials. */
+  appSecretArn?: string;
+}
+
+/** Reads and writes the two secrets; knows their JSON shapes, logs nothing. */
+export class TokenSecretStore {
+  readonly #secrets: SecretsManagerClient;
+  readonly #tokenSecretArn: string;
+  readonly #appSecretArn: string | undefined;
+
+  constructor(options: TokenSecretStoreOptions) {
+    this.#secrets = options.secrets;
+    this.#tokenSecretArn = options.tokenSecretArn;
+    this.#appSecretArn = options.appSecretArn;
+  }
+
+  async readToken(): Promise<IssuedToken | undefined> {
+    try {
+      const answer = await this.#secrets.send(new GetSecretValueCommand({ SecretId: this.#tokenSecretArn }));
+      return parseTokenSecret(answer.SecretString);
+    } catch (error) {
+      // A secret with no value yet is a missing token, not a failure.
+      if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+      throw new TokenStoreError('reading the token secret failed', { cause: stripped(error) });
+    }
+  }
+
+  async writeToken(issued: IssuedToken): Promise<void> {
+    try {
+      await this.#secrets.send(
+        new PutSecretValueCommand({
+          SecretId: this.#tokenSecretArn,
+          SecretString: JSON.stringify(toTokenSecretValue(issued)),
+        }),
+      );
+    } catch (error) {
+      throw new TokenStoreError('writing the token secret failed', { cause: stripped(error) });
+    }
+  }
+
+  async readAppCredentials(): Promise<AppCredentials> {
+    if (this.#appSecretArn === undefined) {
+      throw new AppCredentialsError('no app credentials secret configured (KIWOOM_APP_SECRET_ARN)');
+    }
+    let text: string | undefined;
+    try {
+      const answer = await this.#secrets.send(new GetSecretValueCommand({ SecretId: this.#appSecretArn }));
+      text = answer.SecretString;
+    } catch (error) {
+      throw new AppCredentialsError('reading the app credentials secret failed', { cause: stripped(error) });
+    }
+    return parseAppCredentials(text);
+  }
+}
+
+// An SDK error can keep the request (and so a PutSecretValue's SecretString)
+// reachable from its properties; keep only its name and message.
+function stripped(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
+  const copy = new Error(error.message);
+  copy.name = error.name;
+  return copy;
+}
+
+// ── the token source the scan uses ───────────────────────────────────────────
+
+/** What the token function accepts (functions/handlers/token.ts). */
+export type TokenFunctionEvent =
+  | { action: 'ensure'; min_valid_minutes?: number }
+  | { action: 'renew'; rejected_token_sha256: string };
+
+/** What the token function returns: never the token itself. */
+export interface TokenFunctionResult {
+  renewed: boolean;
+  expires_at: string;
+}
+
+export interface SecretsManagerTokenSourceOptions {
+  secrets: SecretsManagerClient;
+  lambda: LambdaClient;
+  tokenSecretArn: string;
+  tokenFunctionName: string;
+  now?: () => Date;
+  /** Default 10 minutes. */
+  refreshMarginMs?: number;
+}
+
+/**
+ * Reads the token the token function stored, caches it for the life of the
+ * process, and asks the token function (never Kiwoom) for a new one.
+ */
+export class SecretsManagerTokenSource implements TokenSource {
+  readonly #store: TokenSecretStore;
+  readonly #lambda: LambdaClient;
+  readonly #tokenFunctionName: string;
+  readonly #now: () => Date;
+  readonly #marginMs: number;
+  #cached: IssuedToken | undefined;
+  #refreshing: Promise<string> | undefined;
+  #renewing: Promise<string> | undefined;
+
+  constructor(options: SecretsManagerTokenSourceOptions) {
+    this.#store = new TokenSecretStore({ secrets: options.secrets, tokenSecretArn: options.tokenSecretArn });
+    this.#lambda = options.lambda;
+    this.#tokenFunctionName = options.tokenFunctionName;
+    this.#now = options.now ?? (() => new Date());
+    this.#marginMs = options.refreshMarginMs ?? TOKEN_REFRESH_MARGIN_MS;
+  }
+
+  async get(): Promise<string> {
+    const cached = this.#cached;
+    if (cached !== undefined && this.#isFresh(cached)) return cached.token;
+    this.#refreshing ??= this.#refresh().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async renew(rejected: string): Promise<string> {
+    // Concurrent calls that met the same 8005 share one operation, so the
+    // token function is asked at most once for them all.
+    this.#renewing ??= this.#renew(rejected).finally(() => {
+      this.#renewing = undefined;
+    });
+    return this.#renewing;
+  }
+
+  #isFresh(token: IssuedToken): boolean {
+    return this.#now().getTime() < token.expiresAt.getTime() - this.#marginMs;
+  }
+
+  async #refresh(): Promise<string> {
+    let stored = await this.#store.readToken();
+    if (stored === undefined || !this.#isFresh(stored)) {
+      // Ask for enough headroom that the next get() does not come back at once.
+      await this.#invoke({ action: 'ensure', min_valid_minutes: Math.ceil((this.#marginMs * 3) / 60_000) });
+      stored = await this.#store.readToken();
+    }
+    if (stored === undefined || stored.expiresAt.getTime() <= this.#now().getTime()) {
+      throw new TokenUnavailableError('the token secret holds no valid token after asking the token function');
+    }
+    this.#cached = stored;
+    return stored.token;
+  }
+
+  async #renew(rejected: string): Promise<string> {
+    const current = await this.#store.readToken();
+    if (current !== undefined && current.token !== rejected && this.#isUsable(current)) {
+      this.#cached = current;
+      return current.token;
+    }
+    await this.#invoke({ action: 'renew', rejected_token_sha256: tokenSha256(rejected) });
+    const renewed = await this.#store.readToken();
+    if (renewed === undefined || renewed.token === rejected || !this.#isUsable(renewed)) {
+      throw new TokenUnavailableError('the token function did not replace the rejected token');
+    }
+    this.#cached = renewed;
+    return renewed.token;
+  }
+
+  #isUsable(token: IssuedToken): boolean {
+    return token.expiresAt.getTime() > this.#now().getTime();
+  }
+
+  async #invoke(event: TokenFunctionEvent): Promise<TokenFunctionResult> {
+    let answer;
+    try {
+      answer = await this.#lambda.send(
+        new InvokeCommand({
+          FunctionName: this.#tokenFunctionName,
+          InvocationType: 'RequestResponse',
+          Payload: new TextEncoder().encode(JSON.stringify(event)),
+        }),
+      );
+    } catch (error) {
+      throw new TokenFunctionError(`invoking the token function (${event.action}) failed`, null, {
+        cause: stripped(error),
+      });
+    }
+    const text = answer.Payload === undefined ? '' : new TextDecoder().decode(answer.Payload);
+    if (answer.FunctionError !== undefined) {
+      // The payload is {errorType, errorMessage}; the token function's errors
+      // never contain the token or the keys, so the type is safe to pass on.
+      throw new TokenFunctionError(
+        `the token function failed (${event.action}): ${errorTypeOf(text) ?? answer.FunctionError}`,
+        answer.FunctionError,
+      );
+    }
+    try {
+      const result = JSON.parse(text) as TokenFunctionResult;
+      if (typeof result.renewed !== 'boolean') throw new Error('no "renewed" field');
+      return result;
+    } catch (error) {
+      throw new TokenFunctionError(`the token function answered something unexpected (${event.action})`, null, {
+        cause: stripped(error),
+      });
+    }
+  }
+}
+
+function errorTypeOf(payload: string): string | undefined {
+  try {
+    const value = JSON.parse(payload) as { errorType?: unknown };
+    return typeof value.errorType === 'string' ? value.errorType : undefined;
+  } catch {
+    return undefined;
+  }
+}

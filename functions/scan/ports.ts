@@ -1,0 +1,64 @@
+// What the scan needs from the outside world, as narrow interfaces. The
+// DynamoDB repositories, the SNS publisher and the Kiwoom client implement
+// them; tests may hand in the same real adapters pointed at local parts.
+import type { RuleId, TradingDay } from '../domain/types.ts';
+import type { Ka10008Source } from '../kiwoom/types.ts';
+import type { CodeState, StoredSnapshot } from '../store/history-store.ts';
+import type { LedgerEntry, LedgerMessage, NewLedgerEntry, RecordResult } from '../store/alert-ledger.ts';
+import type { LeaseAcquisition } from '../store/lease.ts';
+
+export interface Log {
+  debug(message: string, extra?: object): void;
+  info(message: string, extra?: object): void;
+  warn(message: string, extra?: object): void;
+  error(message: string, extra?: object): void;
+}
+
+export type { StoredSnapshot, CodeState } from '../store/history-store.ts';
+export type { LedgerEntry, NewLedgerEntry, RecordResult, LedgerMessage } from '../store/alert-ledger.ts';
+export type { LeaseAcquisition } from '../store/lease.ts';
+
+export interface SnapshotStore {
+  recentSnapshots(stkCd: string, limit: number): Promise<StoredSnapshot[]>;
+  putSnapshots(list: readonly StoredSnapshot[]): Promise<void>;
+  codeStates(stkCds: readonly string[]): Promise<Map<string, CodeState>>;
+  putCodeState(state: CodeState): Promise<void>;
+  saveCode(list: readonly StoredSnapshot[], state: CodeState): Promise<void>;
+}
+
+export interface Ledger {
+  record(entry: NewLedgerEntry): Promise<RecordResult>;
+  markSent(stkCd: string, dt: TradingDay, rule: RuleId, messageId: string): Promise<unknown>;
+  markFailed(stkCd: string, dt: TradingDay, rule: RuleId, error: string): Promise<unknown>;
+  unsent(): Promise<LedgerEntry[]>;
+}
+
+export interface RunLease {
+  acquire(holder: string, ttlMs: number, now: Date): Promise<LeaseAcquisition>;
+  renew(holder: string, ttlMs: number, now: Date): Promise<boolean>;
+  release(holder: string): Promise<unknown>;
+}
+
+export interface Publisher {
+  publish(message: LedgerMessage): Promise<{ messageId: string }>;
+}
+
+export interface KiwoomStats {
+  calls: number;
+  rateLimitedAnswers: number;
+  learnedRatePerSecond: Record<string, number>;
+}
+
+export interface ScanDeps {
+  kiwoom: Ka10008Source & { stats?(): KiwoomStats };
+  watchlist: { list(): Promise<Record<string, unknown>[]> };
+  history: SnapshotStore;
+  ledger: Ledger;
+  lease: RunLease;
+  /** Null in a dry run: nothing is published and nothing is written. */
+  publisher: Publisher | null;
+  logger: Log;
+  now: () => Date;
+  /** Milliseconds this invocation may still work (Lambda's remaining time, or the CLI's --deadline). */
+  remainingMs: () => number;
+}

@@ -1,0 +1,82 @@
+// Builds the scan's dependencies from the checked configuration: the same
+// wiring for the Lambda handler and the CLI, so the deployed code path is the
+// tested one. Deployed, the token comes from Secrets Manager (one issuer, the
+// token function); locally, the client issues tokens from the app key itself.
+import { createHash } from 'node:crypto';
+import type { AwsClients } from '../aws-clients.ts';
+import type { Config } from '../config.ts';
+import { KiwoomClient } from '../kiwoom/client.ts';
+import type { KiwoomLogger } from '../kiwoom/logger.ts';
+import { SecretsManagerTokenSource } from '../kiwoom/secrets-token-source.ts';
+import { IssuingTokenSource } from '../kiwoom/token.ts';
+import type { TokenSource } from '../kiwoom/types.ts';
+import { SnsAlertPublisher } from '../notify/sns-publisher.ts';
+import { AlertLedger } from '../store/alert-ledger.ts';
+import { HistoryStore } from '../store/history-store.ts';
+import { DynamoLease } from '../store/lease.ts';
+import { WatchlistStore } from '../store/watchlist-store.ts';
+import type { Log, ScanDeps } from './ports.ts';
+
+export interface WiringOptions {
+  dryRun: boolean;
+  logger: Log & KiwoomLogger;
+  remainingMs: () => number;
+  now?: () => Date;
+}
+
+/** Who shares one token and one allowance: the app key (or, deployed, the token secret standing for it). */
+export function kiwoomIdentity(config: Config): string {
+  const k = config.kiwoom;
+  const basis = k.tokenSecretArn ?? k.appKey ?? 'anonymous';
+  // Hashed: the identity names the lease item, and an app key must never be stored or logged.
+  return createHash('sha256').update(basis).digest('hex').slice(0, 16);
+}
+
+export function createTokenSource(config: Config, aws: AwsClients, logger: KiwoomLogger): TokenSource {
+  const k = config.kiwoom;
+  if (k.tokenSecretArn) {
+    if (!k.tokenFunctionName) throw new Error('TOKEN_FUNCTION_NAME is required with KIWOOM_TOKEN_SECRET_ARN');
+    return new SecretsManagerTokenSource({
+      secrets: aws.secrets,
+      lambda: aws.lambda,
+      tokenSecretArn: k.tokenSecretArn,
+      tokenFunctionName: k.tokenFunctionName,
+    });
+  }
+  return new IssuingTokenSource({
+    http: { baseUrl: k.baseUrl },
+    credentials: { appKey: k.appKey ?? '', secretKey: k.secretKey ?? '' },
+    logger,
+  });
+}
+
+export function createKiwoom(config: Config, tokens: TokenSource, logger: KiwoomLogger): KiwoomClient {
+  return new KiwoomClient({
+    baseUrl: config.kiwoom.baseUrl,
+    tokens,
+    appKey: kiwoomIdentity(config),
+    rateLimit: config.kiwoom.rateLimit,
+    logger,
+  });
+}
+
+export function buildScanDeps(
+  config: Config,
+  aws: AwsClients,
+  kiwoom: KiwoomClient,
+  options: WiringOptions,
+): ScanDeps {
+  const now = options.now ?? (() => new Date());
+  return {
+    kiwoom,
+    watchlist: new WatchlistStore(aws.doc, config.watchlistTable),
+    history: new HistoryStore(aws.doc, config.historyTable),
+    ledger: new AlertLedger(aws.doc, config.historyTable, { now }),
+    lease: new DynamoLease(aws.doc, config.historyTable, kiwoomIdentity(config)),
+    publisher:
+      options.dryRun || !config.alertTopicArn ? null : new SnsAlertPublisher(aws.sns, config.alertTopicArn),
+    logger: options.logger,
+    now,
+    remainingMs: options.remainingMs,
+  };
+}

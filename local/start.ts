@@ -1,0 +1,143 @@
+// `npm start`: the embedded run. Starts DynamoDB Local, fauxqs and the Kiwoom
+// simulator on loopback, seeds a watchlist, and runs the deployed scan
+// handler evening after evening over three weeks of simulated trading (a
+// missed evening, a market holiday, a revised day, a token expiring mid-run
+// and a rate-limit burst included), printing each alert exactly as an email
+// and an SMS subscriber would receive it. Stops everything it started.
+import './quiet-node20.ts';
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { formatDay } from '../functions/domain/calendar.ts';
+import type { ScanResult } from '../functions/handlers/scan.ts';
+import { WatchlistStore } from '../functions/store/watchlist-store.ts';
+import {
+  DEMO_CODES,
+  DEMO_DEFAULTS,
+  DEMO_INVALID_ITEM,
+  demoCalendar,
+  demoRows,
+  rowsServedOn,
+  type DemoCalendar,
+} from './demo/scenario.ts';
+import type { ReceivedAlert } from './local-aws.ts';
+import { withLocalStack, type LocalStack } from './runtime.ts';
+
+const out = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
+const note = (line: string): void => {
+  process.stderr.write(`· ${line}\n`);
+};
+
+const WEEKDAYS = ['일', '월', '화', '수', '목', '금', '토'];
+function weekday(dt: string): string {
+  const d = new Date(Date.UTC(Number(dt.slice(0, 4)), Number(dt.slice(4, 6)) - 1, Number(dt.slice(6, 8))));
+  return WEEKDAYS[d.getUTCDay()] ?? '';
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  await withLocalStack(async (stack) => {
+    note(`local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const calendar = demoCalendar(new Date());
+    const allRows = new Map(DEMO_CODES.map((code) => [code.stkCd, demoRows(code, calendar)]));
+
+    const watchlist = new WatchlistStore(stack.clients.doc, stack.env.WATCHLIST_TABLE as string);
+    await watchlist.put(DEMO_DEFAULTS);
+    for (const code of DEMO_CODES) await watchlist.put(code.item);
+    await watchlist.put(DEMO_INVALID_ITEM);
+    note(`watchlist seeded: ${DEMO_CODES.map((c) => `${c.stkCd} ${c.name}`).join(', ')}, and ${DEMO_INVALID_ITEM.stk_cd} with a typo`);
+
+    // The deployed handler, configured through the environment like a Lambda.
+    Object.assign(process.env, stack.env, {
+      LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_SERVICE_NAME: 'kfa-scan',
+    });
+    const { handler } = await import('../functions/handlers/scan.ts');
+
+    let total = 0;
+    for (const [index, evening] of calendar.evenings.entries()) {
+      total += await runEvening(stack, calendar, allRows, evening, index, handler);
+    }
+    out();
+    out(`━━ done: ${total} alerts over ${calendar.tradingDays.length} trading days (${((Date.now() - started) / 1000).toFixed(1)} s); every local process stopped.`);
+  }, { log: note });
+}
+
+type Handler = (event: unknown, context: Context) => Promise<ScanResult>;
+
+async function runEvening(
+  stack: LocalStack,
+  calendar: DemoCalendar,
+  allRows: Map<string, ReturnType<typeof demoRows>>,
+  evening: string,
+  index: number,
+  handler: Handler,
+): Promise<number> {
+  for (const code of DEMO_CODES) {
+    stack.simulator.setRows(code.stkCd, rowsServedOn(code, allRows.get(code.stkCd) ?? [], calendar, evening));
+  }
+  out();
+  const title = `━━ ${formatDay(evening)} (${weekday(evening)}) 18:30 KST`;
+  if (evening === calendar.missedEvening) {
+    out(`${title}: the scheduled scan did not run tonight (the next evening catches up)`);
+    return 0;
+  }
+  const events: string[] = [];
+  if (evening === calendar.holiday) events.push('market holiday: no new trading day');
+  if (index === 6) {
+    stack.simulator.expireTokens();
+    events.push('Kiwoom token invalidated before the run');
+  }
+  if (index === 9) {
+    stack.simulator.inject({ kind: 'rateLimit', count: 2 });
+    events.push('Kiwoom answers two requests with 429 [1700]');
+  }
+  out(`${title}${events.length ? ` (${events.join('; ')})` : ''}`);
+
+  const result = await handler({}, lambdaContext());
+  const s = result.summary;
+  const parts = [`${s.codes_scanned} codes scanned`, `${s.days_processed} code-days evaluated`, `${s.alerts_published} alerts`];
+  if (s.revisions) parts.push(`${s.revisions} revised day`);
+  if (s.invalid_items.length) parts.push(`skipped: ${s.invalid_items.map((i) => i.message).join('; ')}`);
+  if (s.kiwoom?.rate_limited) parts.push(`${s.kiwoom.rate_limited} × 1700 absorbed`);
+  for (const failed of s.codes_failed) parts.push(`FAILED ${failed.stk_cd}: ${failed.error}`);
+  out(`   scan: ${parts.join(', ')}`);
+
+  const received = s.alerts_published > 0 ? await stack.subscriber.receive({ waitMs: 5_000, expected: s.alerts_published }) : [];
+  for (const alert of received) printAlert(alert);
+  return received.length;
+}
+
+function printAlert(alert: ReceivedAlert): void {
+  out();
+  out(`   ┌─ email ─ Subject: ${alert.subject ?? ''}`);
+  for (const line of alert.forProtocol('email').split('\n')) out(`   │ ${line}`);
+  out(`   ├─ SMS ─ ${alert.forProtocol('sms')}`);
+  const a = alert.attributes;
+  out(`   └─ attributes: rule=${a.rule} severity=${a.severity} direction=${a.direction} alert_id=${a.alert_id}`);
+}
+
+function lambdaContext(): Context {
+  const deadline = Date.now() + 15 * 60_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'kfa-scan-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:ap-northeast-2:000000000000:function:kfa-scan-local',
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/kfa-scan-local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,35 @@
+// Builds the stack for assertion tests. Bundling is skipped through CDK's own
+// `aws:cdk:bundling-stacks` context (the NodejsFunctions stay real; their
+// asset just points at the sources), so a stack builds in about a second.
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { readDeploySettings } from '../../infra/settings.ts';
+import { KiwoomForeignAlertsStack } from '../../infra/stack.ts';
+
+export const BASE_CONTEXT = {
+  alertEmails: 'alerts@example.com,analyst@example.com',
+  alertPhones: '["+821012345678"]',
+  opsEmails: 'ops@example.com',
+} as const;
+
+export function buildStack(context: Record<string, unknown> = {}): {
+  app: App;
+  stack: KiwoomForeignAlertsStack;
+  template: Template;
+} {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...BASE_CONTEXT, ...context } });
+  const stack = new KiwoomForeignAlertsStack(app, 'KiwoomForeignAlerts', { settings: readDeploySettings(app.node) });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** A CloudFormation resource of a type whose logical id starts with `prefix`. */
+export function resourceOf(
+  template: Template,
+  type: string,
+  prefix: string,
+): { id: string; Properties: Record<string, unknown> } {
+  const found = Object.entries(template.findResources(type)).filter(([id]) => id.startsWith(prefix));
+  if (found.length !== 1) throw new Error(`expected one ${type} starting with ${prefix}, found ${found.length}`);
+  const [id, resource] = found[0] as [string, { Properties: Record<string, unknown> }];
+  return { id, Properties: resource.Properties };
+}
