@@ -43,7 +43,9 @@ export function registerScanCommand(program: Command): void {
         maxDaysPerCode: config.maxDaysPerCode,
         leaseTtlMs: config.leaseTtlMs,
         reserveMs: deadline === undefined ? 0 : Math.min(2_000, deadline / 10),
-        onProgress: (p) => say(progressLine(p)),
+        onProgress: (p) => {
+          if (!p.notReached) say(progressLine(p));
+        },
       });
       if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(humanSummary(summary));

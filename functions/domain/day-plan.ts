@@ -93,14 +93,17 @@ export function planDays(input: DayPlanInput): DayPlan {
   const ignoredErrors: RowError[] = [];
   let provisional: TradingDay | null = null;
   for (const row of input.rows) {
-    const dt = rawDt(row);
+    // Only a YYYYMMDD day can be ordered against stored days: "2025-03-10"
+    // sorts before every YYYYMMDD string and would pass for an old day.
+    const text = rawDt(row);
+    const dt = text !== undefined && /^\d{8}$/.test(text) ? text : undefined;
     let snapshot: Snapshot;
     try {
       snapshot = parseRow(stkCd, row);
     } catch (error) {
       if (!(error instanceof RowError)) throw error;
       // Provisional intraday rows are not used anyway.
-      if (dt !== undefined && /^\d{8}$/.test(dt) && !isFinalAt(dt, now, cutoffKst)) continue;
+      if (dt !== undefined && !isFinalAt(dt, now, cutoffKst)) continue;
       // A bad row for a day we already stored is only a failed revision check;
       // a bad row for a day still to evaluate (or of unknown day) blocks the code.
       if (dt !== undefined && lastDt !== null && dt <= lastDt) ignoredErrors.push(error);
@@ -132,11 +135,18 @@ export function planDays(input: DayPlanInput): DayPlan {
   if (lastStored === undefined) {
     // First scan: only the newest final day, against the row before it.
     const [newest, previous] = parsed;
-    if (!newest || !previous || blockingErrors.length > 0) {
-      return { ...empty, newDays: [], deferredDays: [], baseline: null };
-    }
-    return {
+    if (!newest || !previous) return { ...empty, newDays: [], deferredDays: [], baseline: null };
+    // Older rows are never evaluated: an invalid one there must not keep the
+    // code from ever getting its first snapshot, so it is only reported.
+    const older = (i: number) => (blockedDays[i] ?? '') !== '' && (blockedDays[i] ?? '') < previous.dt;
+    const firstScan = {
       ...empty,
+      blockingErrors: blockingErrors.filter((_, i) => !older(i)),
+      ignoredErrors: [...ignoredErrors, ...blockingErrors.filter((_, i) => older(i))],
+    };
+    if (firstScan.blockingErrors.length > 0) return { ...firstScan, newDays: [], deferredDays: [], baseline: null };
+    return {
+      ...firstScan,
       newDays: [{ current: newest, previous }],
       deferredDays: [],
       baseline: previous,

@@ -57,6 +57,8 @@ export interface CodeProgress {
   revisions: number;
   deferred: number;
   error?: string;
+  /** The run stopped (a run-wide Kiwoom error) before this code could finish. */
+  notReached?: boolean;
 }
 
 export interface ScanSummary {
@@ -221,12 +223,9 @@ async function retryUnsent(deps: ScanDeps, summary: ScanSummary): Promise<void> 
 
 async function publishEntry(deps: ScanDeps, entry: LedgerEntry, summary: ScanSummary): Promise<boolean> {
   if (!deps.publisher) return false;
+  let messageId: string;
   try {
-    const { messageId } = await deps.publisher.publish(entry.message);
-    summary.alerts_published += 1;
-    summary.alerts.push(payloadOf(entry.message));
-    await deps.ledger.markSent(entry.stkCd, entry.dt, entry.rule, messageId);
-    return true;
+    ({ messageId } = await deps.publisher.publish(entry.message));
   } catch (error) {
     summary.alerts_failed += 1;
     const reason = errorText(error);
@@ -237,6 +236,19 @@ async function publishEntry(deps: ScanDeps, entry: LedgerEntry, summary: ScanSum
     await deps.ledger.markFailed(entry.stkCd, entry.dt, entry.rule, reason).catch(() => undefined);
     return false;
   }
+  summary.alerts_published += 1;
+  summary.alerts.push(payloadOf(entry.message));
+  try {
+    await deps.ledger.markSent(entry.stkCd, entry.dt, entry.rule, messageId);
+  } catch (error) {
+    // SNS has the message; the entry stays unsent, so the next run sends it
+    // again with the same alert_id: the one duplicate SNS leaves possible.
+    deps.logger.error('alert sent but not marked sent; the next run may repeat it', {
+      alert_id: entry.alertId,
+      error: errorText(error),
+    });
+  }
+  return true;
 }
 
 function payloadOf(message: LedgerMessage): Record<string, unknown> {
@@ -277,7 +289,7 @@ async function scanCodes(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
-  summary.codes_not_reached = queue.slice(next).map((t) => t.stkCd);
+  summary.codes_not_reached.push(...queue.slice(next).map((t) => t.stkCd));
   if (summary.codes_not_reached.length > 0 && !summary.stopped) {
     deps.logger.warn('time is short; codes left for the next invocation', {
       codes_not_reached: summary.codes_not_reached.length,
@@ -449,12 +461,21 @@ async function scanOneCode(
     progress.error = `${reason}: ${errorText(error)}`;
     if (error instanceof KiwoomError && error.stopsRun) {
       // Bad credentials, live/mock mismatch, IP not allowed: every code would
-      // fail the same way, so stop with one message instead of one per code.
-      if (!summary.stopped) summary.stopped = { reason, error: errorText(error) };
+      // fail the same way, so stop with one message instead of one per code
+      // (the codes already in flight meet the same error: say it once).
+      if (!summary.stopped) {
+        summary.stopped = { reason, error: errorText(error) };
+        deps.logger.error('scan stopped', { stk_cd: stkCd, reason, error: errorText(error) });
+      } else {
+        progress.error = undefined;
+        progress.notReached = true;
+      }
+      // Not done: the next run takes it first.
+      summary.codes_not_reached.push(stkCd);
     } else {
       summary.codes_failed.push({ stk_cd: stkCd, reason, error: errorText(error) });
+      deps.logger.error('code failed', { stk_cd: stkCd, reason, error: errorText(error) });
     }
-    deps.logger.error('code failed', { stk_cd: stkCd, reason, error: errorText(error) });
   } finally {
     options.onProgress?.(progress);
   }
