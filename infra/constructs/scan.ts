@@ -67,8 +67,10 @@ export class ScanPipeline extends Construct {
       serviceName: 'kfa-scan',
       // 15 minutes, Lambda's maximum: the scan stops itself before its remaining time runs out.
       timeout: Duration.minutes(15),
-      // 512 MB was chosen by measuring the local run (peak heap of a 2,000-code
-      // scan well under half of it); more memory buys CPU the scan does not need.
+      // 512 MB from measurement: `npm run bench -- scan` peaks at ~200 MB RSS
+      // for 200 codes with the whole local stack's JS side in one process, and
+      // the scan holds only a few codes' rows at a time; the headroom buys the
+      // CPU share that keeps JSON and TLS work off the Kiwoom pacing.
       memorySize: 512,
       logLevel: props.logLevel,
       placement: props.placement,
