@@ -3,6 +3,8 @@
 // configuration error.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../functions/config.ts';
+import { registerAlertCommands } from './commands/alerts.ts';
+import { registerReplayCommands } from './commands/replay.ts';
 import { registerScanCommand } from './commands/scan.ts';
 import { registerTablesCommands } from './commands/tables.ts';
 import { registerWatchCommands } from './commands/watch.ts';
@@ -17,6 +19,8 @@ const program = new Command()
 registerTablesCommands(program);
 registerWatchCommands(program);
 registerScanCommand(program);
+registerAlertCommands(program);
+registerReplayCommands(program);
 for (const command of program.commands) {
   command.exitOverride();
   for (const sub of command.commands) sub.exitOverride();

@@ -33,7 +33,12 @@ export interface Config {
   /** How long a scan's lease lasts before another scan may take over (renewed while working). */
   leaseTtlMs: number;
   logLevel: string;
+  /** `each`: one SNS message per alert; `digest`: one per scan run with all of its alerts. */
+  alertDelivery: AlertDelivery;
 }
+
+export const ALERT_DELIVERIES = ['each', 'digest'] as const;
+export type AlertDelivery = (typeof ALERT_DELIVERIES)[number];
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -109,6 +114,18 @@ const envSchema = z.object({
   SCAN_MAX_DAYS: positiveNumber(20).refine((n) => Number.isInteger(n), 'must be a whole number'),
   SCAN_LEASE_TTL_SECONDS: positiveNumber(120),
   LOG_LEVEL: optionalText,
+  ALERT_DELIVERY: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s, ctx): AlertDelivery => {
+      const value = s === undefined || s === '' ? 'each' : s.toLowerCase();
+      if (!(ALERT_DELIVERIES as readonly string[]).includes(value)) {
+        ctx.addIssue({ code: 'custom', message: `must be "each" or "digest", got "${s}"` });
+        return z.NEVER;
+      }
+      return value as AlertDelivery;
+    }),
 });
 
 /** Reads and checks every setting; throws one ConfigError naming all problems. */
@@ -149,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxDaysPerCode: e.SCAN_MAX_DAYS,
     leaseTtlMs: e.SCAN_LEASE_TTL_SECONDS * 1000,
     logLevel: e.LOG_LEVEL ?? 'INFO',
+    alertDelivery: e.ALERT_DELIVERY,
   };
 }
 

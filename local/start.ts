@@ -8,6 +8,10 @@ import './quiet-node20.ts';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { formatDay } from '../functions/domain/calendar.ts';
+import { createKiwoomClient } from '../functions/kiwoom/client.ts';
+import { LimiterRegistry } from '../functions/kiwoom/limiter.ts';
+import { runBackfill } from '../functions/replay/replay.ts';
+import { ReplayStore } from '../functions/replay/replay-store.ts';
 import type { ScanResult } from '../functions/handlers/scan.ts';
 import { WatchlistStore } from '../functions/store/watchlist-store.ts';
 import {
@@ -20,7 +24,7 @@ import {
   type DemoCalendar,
 } from './demo/scenario.ts';
 import type { ReceivedAlert } from './local-aws.ts';
-import { withLocalStack, type LocalStack } from './runtime.ts';
+import { LOCAL_APP, withLocalStack, type LocalStack } from './runtime.ts';
 
 const out = (line = ''): void => {
   process.stdout.write(`${line}\n`);
@@ -48,22 +52,51 @@ async function main(): Promise<void> {
     await watchlist.put(DEMO_INVALID_ITEM);
     note(`watchlist seeded: ${DEMO_CODES.map((c) => `${c.stkCd} ${c.name}`).join(', ')}, and ${DEMO_INVALID_ITEM.stk_cd} with a typo`);
 
+    // `kfa backfill` before the first evening: history for sparklines and the
+    // 20-day forecast from day one, without alerting on any of it.
+    const dayBefore = calendar.tradingDays[0] as string;
+    for (const code of DEMO_CODES) {
+      stack.simulator.setRows(code.stkCd, (allRows.get(code.stkCd) ?? []).filter((r) => r.dt < dayBefore));
+    }
+    const backfill = await runBackfill(
+      {
+        kiwoom: createKiwoomClient({ baseUrl: stack.simulator.url, credentials: { ...LOCAL_APP }, limiters: new LimiterRegistry() }),
+        store: new ReplayStore(stack.clients.doc, stack.env.HISTORY_TABLE as string),
+        now: () => new Date(),
+        dayCutoffKst: '18:00',
+      },
+      { codes: DEMO_CODES.map((c) => c.stkCd), days: 30 },
+    );
+    note(`backfilled ${backfill.codes.reduce((n, c) => n + c.daysStored, 0)} trading days of history for ${backfill.codes.length} codes (no alerts)`);
+
     // The deployed handler, configured through the environment like a Lambda.
     Object.assign(process.env, stack.env, {
       LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_SERVICE_NAME: 'kfa-scan',
     });
-    const { handler } = await import('../functions/handlers/scan.ts');
+    const each = (await import('../functions/handlers/scan.ts')).handler;
+    // For the last evenings the team redeploys with ALERT_DELIVERY=digest: a
+    // fresh module instance is a fresh Lambda with that configuration.
+    process.env.ALERT_DELIVERY = 'digest';
+    const freshInstance: string = '../functions/handlers/scan.ts?delivery=digest';
+    const digest = ((await import(freshInstance)) as typeof import('../functions/handlers/scan.ts')).handler;
 
     let total = 0;
+    const digestFrom = calendar.evenings.length - DIGEST_EVENINGS;
     for (const [index, evening] of calendar.evenings.entries()) {
-      total += await runEvening(stack, calendar, allRows, evening, index, handler);
+      if (index === digestFrom) {
+        out();
+        out('━━ from tonight the scan runs with ALERT_DELIVERY=digest: one message per evening with every alert');
+      }
+      total += await runEvening(stack, calendar, allRows, evening, index, index >= digestFrom ? digest : each);
     }
     out();
-    out(`━━ done: ${total} alerts over ${calendar.tradingDays.length} trading days (${((Date.now() - started) / 1000).toFixed(1)} s); every local process stopped.`);
+    out(`━━ done: ${total} messages over ${calendar.tradingDays.length} trading days (${((Date.now() - started) / 1000).toFixed(1)} s); every local process stopped.`);
   }, { log: note });
 }
+
+const DIGEST_EVENINGS = 2;
 
 type Handler = (event: unknown, context: Context) => Promise<ScanResult>;
 
@@ -116,7 +149,8 @@ function printAlert(alert: ReceivedAlert): void {
   for (const line of alert.forProtocol('email').split('\n')) out(`   │ ${line}`);
   out(`   ├─ SMS ─ ${alert.forProtocol('sms')}`);
   const a = alert.attributes;
-  out(`   └─ attributes: rule=${a.rule} severity=${a.severity} direction=${a.direction} alert_id=${a.alert_id}`);
+  const detail = a.rule === 'digest' ? `alert_count=${a.alert_count}` : `direction=${a.direction} alert_id=${a.alert_id}`;
+  out(`   └─ attributes: rule=${a.rule} severity=${a.severity} ${detail}`);
 }
 
 function lambdaContext(): Context {

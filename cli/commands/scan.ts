@@ -42,6 +42,7 @@ export function registerScanCommand(program: Command): void {
         dayCutoffKst: config.dayCutoffKst,
         maxDaysPerCode: config.maxDaysPerCode,
         leaseTtlMs: config.leaseTtlMs,
+        delivery: config.alertDelivery,
         reserveMs: deadline === undefined ? 0 : Math.min(2_000, deadline / 10),
         onProgress: (p) => {
           if (!p.notReached) say(progressLine(p));
@@ -83,8 +84,9 @@ export function humanSummary(s: ScanSummary): string {
   }
   lines.push(
     `scanned ${s.codes_scanned}/${s.codes_total} codes, ${s.days_processed} trading days, ${s.revisions} revisions; ` +
-      `alerts published ${s.alerts_published} (retried ${s.alerts_retried}, failed ${s.alerts_failed}, already sent ${s.alerts_already_sent})`,
+      `alerts published ${s.alerts_published} (retried ${s.alerts_retried}, failed ${s.alerts_failed}, already sent ${s.alerts_already_sent}, snoozed ${s.alerts_suppressed})`,
   );
+  if (s.digests_published > 0) lines.push(`delivered as ${s.digests_published} digest message(s)`);
   if (s.kiwoom) {
     const rates = Object.entries(s.kiwoom.learned_rate_per_second).map(([api, r]) => `${api} ${r.toFixed(2)}/s`);
     lines.push(`kiwoom: ${s.kiwoom.calls} calls, ${s.kiwoom.rate_limited} rate-limited answers, rate ${rates.join(', ') || 'n/a'}`);

@@ -10,7 +10,7 @@ import {
 } from '../../functions/domain/watchlist.ts';
 import type { WatchSettings } from '../../functions/domain/types.ts';
 import { cliContext, say } from '../context.ts';
-import { parseNumber, parseNumberList, UsageError } from '../exit.ts';
+import { parseDay, parseNumber, parseNumberList, UsageError } from '../exit.ts';
 
 interface ThresholdOptions {
   name?: string;
@@ -22,6 +22,23 @@ interface ThresholdOptions {
   limitChange?: boolean;
   disabled?: boolean;
   enabled?: boolean;
+  confirmDays?: number;
+  remindEveryDays?: number;
+  exhaustionDays?: number;
+  subjectTemplate?: string;
+}
+
+/**
+ * The alert-habit options of `watch add` and `watch defaults` (confirm_days,
+ * remind_every_days, exhaustion_days, subject_template); kept apart from
+ * addThresholdOptions so `replay` takes only what it uses.
+ */
+export function addAlertHabitOptions(command: Command): Command {
+  return command
+    .option('--confirm-days <n>', 'count a crossing only after the rate stays past the threshold this many trading days', parseNumber)
+    .option('--remind-every-days <n>', 'remind every n trading days while the rate stays past a crossed threshold', parseNumber)
+    .option('--exhaustion-days <n>', 'alert when foreign room runs out within n trading days at the 20-day pace', parseNumber)
+    .option('--subject-template <text>', 'email subject with {stk_cd} {name} {rule} {value} {dt}');
 }
 
 /** The threshold options shared by `watch add`, `watch defaults` and `replay`. */
@@ -54,6 +71,10 @@ export function itemFromOptions(stkCd: string, options: ThresholdOptions, argv: 
   if (argv.includes('--no-limit-change')) input.frgnrLimitChange = false;
   if (options.disabled) input.enabled = false;
   if (options.enabled) input.enabled = true;
+  if (options.confirmDays !== undefined) input.confirmDays = options.confirmDays;
+  if (options.remindEveryDays !== undefined) input.remindEveryDays = options.remindEveryDays;
+  if (options.exhaustionDays !== undefined) input.exhaustionDays = options.exhaustionDays;
+  if (options.subjectTemplate !== undefined) input.subjectTemplate = options.subjectTemplate;
   return input;
 }
 
@@ -70,9 +91,9 @@ export function registerWatchCommands(program: Command): void {
   const watch = program.command('watch').description('edit the watchlist (DynamoDB Watchlist table)');
 
   addThresholdOptions(
-    watch
-      .command('add <stk_cd>')
-      .description('add a code or update its settings (only the options given change)'),
+    addAlertHabitOptions(
+      watch.command('add <stk_cd>').description('add a code or update its settings (only the options given change)'),
+    ),
     { forItem: true },
   ).action(async (stkCd: string, options: ThresholdOptions) => {
     const { watchlist } = cliContext();
@@ -88,7 +109,9 @@ export function registerWatchCommands(program: Command): void {
   });
 
   addThresholdOptions(
-    watch.command('defaults').description(`set the defaults item "${DEFAULTS_KEY}" that every code inherits`),
+    addAlertHabitOptions(
+      watch.command('defaults').description(`set the defaults item "${DEFAULTS_KEY}" that every code inherits`),
+    ),
     { forItem: false },
   ).action(async (options: ThresholdOptions) => {
     const { watchlist } = cliContext();
@@ -138,6 +161,23 @@ export function registerWatchCommands(program: Command): void {
     });
 
   watch
+    .command('snooze <stk_cd>')
+    .description(`publish no alert for a code (or "${DEFAULTS_KEY}": every code) through a day; they are recorded as suppressed`)
+    .requiredOption('--until <YYYYMMDD>', 'the last trading day to keep quiet', parseDay)
+    .action(async (stkCd: string, options: { until: string }) => {
+      const updated = await editItem(stkCd, (item) => ({ ...item, snooze_until: options.until }));
+      say(`snoozed ${stkCd} through ${options.until}: ${updated}`);
+    });
+
+  watch
+    .command('unsnooze <stk_cd>')
+    .description('publish alerts for a code again')
+    .action(async (stkCd: string) => {
+      const updated = await editItem(stkCd, ({ snooze_until: _snooze, ...rest }) => rest);
+      say(`unsnoozed ${stkCd}: ${updated}`);
+    });
+
+  watch
     .command('remove <stk_cd>')
     .description('stop watching a code (its history and alert ledger are kept)')
     .action(async (stkCd: string) => {
@@ -146,6 +186,31 @@ export function registerWatchCommands(program: Command): void {
       if (!removed) throw new UsageError(`${stkCd} is not on the watchlist`);
       say(`removed ${stkCd}`);
     });
+}
+
+/** Read, change and validate one existing item (or `*`), then write it back; returns the new settings line. */
+async function editItem(
+  stkCd: string,
+  change: (item: Record<string, unknown>) => Record<string, unknown>,
+): Promise<string> {
+  const { watchlist } = cliContext();
+  const existing = await watchlist.get(stkCd);
+  if (!existing) {
+    throw new UsageError(
+      stkCd === DEFAULTS_KEY ? 'there is no defaults item yet: set one with "kfa watch defaults"' : `${stkCd} is not on the watchlist`,
+    );
+  }
+  const next = change(existing);
+  if (stkCd === DEFAULTS_KEY) {
+    const result = validateDefaultsItem(next);
+    if (!result.ok) throw new UsageError(formatWatchProblems(result));
+    await watchlist.put(next);
+    return describe(result.settings);
+  }
+  const resolved = resolveWatchSettings(next, await watchlist.get(DEFAULTS_KEY));
+  if (!resolved.ok) throw new UsageError(formatWatchProblems(resolved));
+  await watchlist.put(next);
+  return describe(resolved.settings);
 }
 
 function stripKey(item: Record<string, unknown>): Record<string, unknown> {
@@ -166,5 +231,10 @@ export function describe(s: WatchSettings): string {
   if (s.chgQtyAbs !== null) parts.push(`|chg_qty| ≥ ${s.chgQtyAbs.toLocaleString('en-US')}`);
   if (s.hysteresisBp > 0) parts.push(`hysteresis ${(s.hysteresisBp / 100).toFixed(2)}pp`);
   parts.push(s.frgnrLimitChange ? 'limit change on' : 'limit change off');
+  if (s.confirmDays !== undefined && s.confirmDays > 1) parts.push(`confirm ${s.confirmDays} days`);
+  if (s.remindEveryDays != null) parts.push(`remind every ${s.remindEveryDays} days`);
+  if (s.exhaustionDays != null) parts.push(`exhaustion forecast ≤ ${s.exhaustionDays} days`);
+  if (s.subjectTemplate != null) parts.push(`subject "${s.subjectTemplate}"`);
+  if (s.snoozeUntil != null) parts.push(`snoozed through ${s.snoozeUntil}`);
   return parts.join(', ');
 }

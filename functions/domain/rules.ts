@@ -3,7 +3,11 @@
 import { RULE_IDS, alertIdOf } from './types.ts';
 import type {
   Alert,
+  AlertDirection,
+  ExhaustionForecast,
   Finding,
+  PendingCrossing,
+  ReminderClock,
   RuleId,
   RuleState,
   Snapshot,
@@ -17,6 +21,12 @@ export interface DayInput {
   current: Snapshot;
   /** Hysteresis memory after the previous day. */
   state: RuleState;
+  /**
+   * Trading days before `current`, oldest first (the last one is normally
+   * `previous`). The exhaustion forecast needs at least the 19 before
+   * `current` (20 with it); the previous day's forecast needs 20.
+   */
+  recent?: readonly Snapshot[];
 }
 
 export interface DayEvaluation {
@@ -74,36 +84,54 @@ export function evaluateDay(input: DayInput): DayEvaluation {
   const previousBp = previous.limitExhRtBp;
   const currentBp = current.limitExhRtBp;
   const h = settings.hysteresisBp;
+  const confirmDays = Math.max(1, settings.confirmDays ?? 1);
 
   // Thresholds removed from the configuration must not linger disarmed: if
   // one is added back later it should start armed, like a new threshold.
   let disarmedUp = state.disarmedUpBp.filter((t) => settings.aboveBp.includes(t));
   let disarmedDown = state.disarmedDownBp.filter((t) => settings.belowBp.includes(t));
+  const configured = (direction: AlertDirection, t: number): boolean =>
+    (direction === 'up' ? settings.aboveBp : settings.belowBp).includes(t);
+  // Lowering confirm_days to 1 leaves nothing to confirm: pending crossings are forgotten.
+  let pending = confirmDays > 1 ? (state.pendingCrossings ?? []).filter((p) => configured(p.direction, p.thresholdBp)) : [];
+  // Crossings that alert today (at once, or confirmed after confirm_days).
+  let up: ConfirmedCrossing | null = null;
+  let down: ConfirmedCrossing | null = null;
+
+  if (currentBp !== null) {
+    if (confirmDays > 1) {
+      // A pending crossing survives only days that stay past T; a day without
+      // a rate (Kiwoom did not say) neither counts nor breaks the run.
+      pending = pending
+        .filter((p) => isPast(p.direction, p.thresholdBp, currentBp))
+        .map((p) => ({ ...p, days: p.days + 1 }));
+    }
+    if (previousBp !== null) {
+      const pendingUp = pending.filter((p) => p.direction === 'up').map((p) => p.thresholdBp);
+      const pendingDown = pending.filter((p) => p.direction === 'down').map((p) => p.thresholdBp);
+      const crossedUp = crossingUp(previousBp, currentBp, settings.aboveBp, [...disarmedUp, ...pendingUp]);
+      const crossedDown = crossingDown(previousBp, currentBp, settings.belowBp, [...disarmedDown, ...pendingDown]);
+      if (confirmDays === 1) {
+        up = crossedUp ? { ...crossedUp } : null;
+        down = crossedDown ? { ...crossedDown } : null;
+      } else {
+        const started = (direction: AlertDirection, crossing: Crossing | null): PendingCrossing[] =>
+          (crossing?.thresholdsBp ?? []).map((thresholdBp) => ({ direction, thresholdBp, sinceDt: current.dt, days: 1 }));
+        pending = [...pending, ...started('up', crossedUp), ...started('down', crossedDown)];
+      }
+    }
+    if (confirmDays > 1) {
+      const due = pending.filter((p) => p.days >= confirmDays);
+      pending = pending.filter((p) => p.days < confirmDays);
+      up = confirmedCrossing('up', due);
+      down = confirmedCrossing('down', due);
+    }
+  }
 
   if (previousBp !== null && currentBp !== null) {
-    const up = crossingUp(previousBp, currentBp, settings.aboveBp, disarmedUp);
-    if (up) {
-      byRule.set('limit_exh_rt_cross_up', {
-        rule: 'limit_exh_rt_cross_up',
-        direction: 'up',
-        severity: 'critical',
-        threshold: up.furthestBp,
-        thresholdsCrossed: up.thresholdsBp,
-        value: currentBp,
-        previousValue: previousBp,
-      });
-    }
-    const down = crossingDown(previousBp, currentBp, settings.belowBp, disarmedDown);
+    if (up) byRule.set('limit_exh_rt_cross_up', crossingFinding('limit_exh_rt_cross_up', 'up', up, currentBp, previousBp));
     if (down) {
-      byRule.set('limit_exh_rt_cross_down', {
-        rule: 'limit_exh_rt_cross_down',
-        direction: 'down',
-        severity: 'critical',
-        threshold: down.furthestBp,
-        thresholdsCrossed: down.thresholdsBp,
-        value: currentBp,
-        previousValue: previousBp,
-      });
+      byRule.set('limit_exh_rt_cross_down', crossingFinding('limit_exh_rt_cross_down', 'down', down, currentBp, previousBp));
     }
     // Re-arming looks at today's close only; a threshold that alerted today
     // stays disarmed whatever the close (with h = 0 a close exactly at T both
@@ -132,10 +160,20 @@ export function evaluateDay(input: DayInput): DayEvaluation {
     }
   } else if (currentBp !== null) {
     // The previous close is unknown, so nothing can cross; today's known
-    // close may still re-arm thresholds it has moved back beyond.
+    // close may still re-arm thresholds it has moved back beyond. A pending
+    // crossing may still confirm today (it only needs today's close).
+    if (up) byRule.set('limit_exh_rt_cross_up', crossingFinding('limit_exh_rt_cross_up', 'up', up, currentBp, currentBp));
+    if (down) {
+      byRule.set('limit_exh_rt_cross_down', crossingFinding('limit_exh_rt_cross_down', 'down', down, currentBp, currentBp));
+    }
     disarmedUp = disarmedUp.filter((t) => currentBp > t - h);
     disarmedDown = disarmedDown.filter((t) => currentBp < t + h);
+    if (up) disarmedUp = sortedDistinct([...disarmedUp, ...up.thresholdsBp]);
+    if (down) disarmedDown = sortedDistinct([...disarmedDown, ...down.thresholdsBp]);
   }
+
+  const reminded = remind(settings, state.reminders ?? [], currentBp, previousBp, current.dt, [up, down], configured);
+  if (reminded.finding) byRule.set('limit_exh_rt_still_beyond', reminded.finding);
 
   const chgQty = current.chgQty;
   if (settings.chgQtyAbs !== null && chgQty !== null && chgQty !== 0 && Math.abs(chgQty) >= settings.chgQtyAbs) {
@@ -162,11 +200,183 @@ export function evaluateDay(input: DayInput): DayEvaluation {
     });
   }
 
+  const forecast = forecastRule(settings, state.forecastDisarmed === true, input.recent ?? [], current);
+  if (forecast.finding) byRule.set('limit_exhaustion_forecast', forecast.finding);
+
   const findings = RULE_IDS.flatMap((rule) => {
     const finding = byRule.get(rule);
     return finding ? [finding] : [];
   });
-  return { findings, state: { disarmedUpBp: disarmedUp, disarmedDownBp: disarmedDown } };
+  // Optional members only when they hold something, so a code using none of
+  // the newer settings keeps exactly the state it always had.
+  const nextState: RuleState = { disarmedUpBp: disarmedUp, disarmedDownBp: disarmedDown };
+  if (pending.length > 0) nextState.pendingCrossings = pending;
+  if (reminded.clocks.length > 0) nextState.reminders = reminded.clocks;
+  if (forecast.disarmed) nextState.forecastDisarmed = true;
+  return { findings, state: nextState };
+}
+
+/** Up: at or above T; down: below T (the same sides the crossing tests use). */
+function isPast(direction: AlertDirection, thresholdBp: number, rateBp: number): boolean {
+  return direction === 'up' ? rateBp >= thresholdBp : rateBp < thresholdBp;
+}
+
+interface ConfirmedCrossing extends Crossing {
+  /** confirm_days > 1: the first trading day past the furthest threshold. */
+  sinceDt?: TradingDay;
+}
+
+function confirmedCrossing(direction: AlertDirection, due: readonly PendingCrossing[]): ConfirmedCrossing | null {
+  const mine = due.filter((p) => p.direction === direction);
+  const ordered = sortedDistinct(mine.map((p) => p.thresholdBp));
+  if (direction === 'down') ordered.reverse();
+  const crossing = toCrossing(ordered);
+  if (!crossing) return null;
+  const furthest = mine.find((p) => p.thresholdBp === crossing.furthestBp);
+  return { ...crossing, ...(furthest ? { sinceDt: furthest.sinceDt } : {}) };
+}
+
+function crossingFinding(
+  rule: 'limit_exh_rt_cross_up' | 'limit_exh_rt_cross_down',
+  direction: AlertDirection,
+  crossing: ConfirmedCrossing,
+  currentBp: number,
+  previousBp: number,
+): Finding {
+  return {
+    rule,
+    direction,
+    severity: 'critical',
+    threshold: crossing.furthestBp,
+    thresholdsCrossed: crossing.thresholdsBp,
+    value: currentBp,
+    previousValue: previousBp,
+    ...(crossing.sinceDt !== undefined ? { since: crossing.sinceDt } : {}),
+  };
+}
+
+/**
+ * remind_every_days: every threshold that alerted gets a clock; each later
+ * trading day still past T advances it, and at N days a reminder goes out and
+ * the clock restarts. Crossing back over T stops it. Several thresholds due
+ * on one day make one reminder (the furthest); if both directions are due,
+ * up goes first and down stays due for the next day.
+ */
+function remind(
+  settings: WatchSettings,
+  clocks: readonly ReminderClock[],
+  currentBp: number | null,
+  previousBp: number | null,
+  dt: TradingDay,
+  alertedToday: readonly (ConfirmedCrossing | null)[],
+  configured: (direction: AlertDirection, t: number) => boolean,
+): { finding: Finding | null; clocks: ReminderClock[] } {
+  const every = settings.remindEveryDays ?? null;
+  if (every === null || every < 1) return { finding: null, clocks: [] };
+  let next = clocks.filter((c) => configured(c.direction, c.thresholdBp));
+  // A day without a rate leaves every clock where it was.
+  if (currentBp === null) return { finding: null, clocks: next };
+  next = next
+    .filter((c) => isPast(c.direction, c.thresholdBp, currentBp))
+    .map((c) => ({ ...c, daysSinceLast: c.daysSinceLast + 1 }));
+
+  let finding: Finding | null = null;
+  const dueUp = next.filter((c) => c.direction === 'up' && c.daysSinceLast >= every);
+  const dueDown = next.filter((c) => c.direction === 'down' && c.daysSinceLast >= every);
+  const due = dueUp.length > 0 ? dueUp : dueDown;
+  const furthest = [...due].sort((a, b) => (a.direction === 'up' ? b.thresholdBp - a.thresholdBp : a.thresholdBp - b.thresholdBp))[0];
+  if (furthest) {
+    finding = {
+      rule: 'limit_exh_rt_still_beyond',
+      direction: furthest.direction,
+      severity: 'warning',
+      threshold: furthest.thresholdBp,
+      value: currentBp,
+      previousValue: previousBp ?? currentBp,
+      since: furthest.sinceDt,
+    };
+    next = next.map((c) => (due.includes(c) ? { ...c, daysSinceLast: 0 } : c));
+  }
+
+  const [up, down] = alertedToday;
+  const started: ReminderClock[] = [
+    ...(up?.thresholdsBp ?? []).map((t) => ({ direction: 'up' as const, thresholdBp: t, sinceDt: up?.sinceDt ?? dt, daysSinceLast: 0 })),
+    ...(down?.thresholdsBp ?? []).map((t) => ({ direction: 'down' as const, thresholdBp: t, sinceDt: down?.sinceDt ?? dt, daysSinceLast: 0 })),
+  ];
+  const key = (c: ReminderClock) => `${c.direction}:${c.thresholdBp}`;
+  const restarted = new Set(started.map(key));
+  return { finding, clocks: [...next.filter((c) => !restarted.has(key(c))), ...started] };
+}
+
+/** Trading days of `chg_qty` the exhaustion forecast averages. */
+export const FORECAST_WINDOW_DAYS = 20;
+
+/**
+ * The forecast for the day that ends `window` (oldest first): room ÷ the
+ * window's mean net buying, rounded up. Null when it cannot be made: fewer
+ * than FORECAST_WINDOW_DAYS days, a day without chg_qty, no known room, or
+ * foreigners not net buying on average (room never runs out at that pace).
+ */
+export function exhaustionForecast(window: readonly Snapshot[]): ExhaustionForecast | null {
+  if (window.length < FORECAST_WINDOW_DAYS) return null;
+  const days = window.slice(-FORECAST_WINDOW_DAYS);
+  const room = days.at(-1)?.gainPosStkcnt ?? null;
+  if (room === null || room < 0) return null;
+  let sum = 0;
+  for (const day of days) {
+    if (day.chgQty === null) return null;
+    sum += day.chgQty;
+  }
+  if (sum <= 0) return null;
+  // ceil(room / (sum / W)) = ceil(room·W / sum), in integers so no float can round it wrong.
+  const numerator = BigInt(room) * BigInt(FORECAST_WINDOW_DAYS);
+  const daysLeft = Number((numerator + BigInt(sum) - 1n) / BigInt(sum));
+  return { roomShares: room, avgDailyNetBuying: sum / FORECAST_WINDOW_DAYS, daysLeft, windowDays: FORECAST_WINDOW_DAYS };
+}
+
+/**
+ * exhaustion_days = N: alert the first day the forecast is N trading days or
+ * fewer, then stay quiet until it has risen above 2N (or net buying has
+ * stopped), so a forecast wobbling around N does not alert every evening.
+ */
+function forecastRule(
+  settings: WatchSettings,
+  disarmed: boolean,
+  recent: readonly Snapshot[],
+  current: Snapshot,
+): { finding: Finding | null; disarmed: boolean } {
+  const n = settings.exhaustionDays ?? null;
+  if (n === null || n < 1) return { finding: null, disarmed: false };
+  const before = recent.filter((s) => s.dt < current.dt);
+  const window = [...before.slice(-(FORECAST_WINDOW_DAYS - 1)), current];
+  // Fewer than 20 trading days of history (a new code, a short backfill):
+  // no forecast at all rather than one from a handful of days.
+  if (window.length < FORECAST_WINDOW_DAYS || window.some((s) => s.chgQty === null)) return { finding: null, disarmed };
+  const forecast = exhaustionForecast(window);
+  // Net selling or flat on average: room never runs out at this pace, so re-arm.
+  if (!forecast) return { finding: null, disarmed: current.gainPosStkcnt === null ? disarmed : false };
+  if (forecast.daysLeft > 2 * n) return { finding: null, disarmed: false };
+  if (disarmed || forecast.daysLeft > n) return { finding: null, disarmed };
+  const yesterday = exhaustionForecast(before.slice(-FORECAST_WINDOW_DAYS));
+  return {
+    finding: {
+      rule: 'limit_exhaustion_forecast',
+      direction: 'up',
+      severity: 'critical',
+      threshold: n,
+      value: forecast.daysLeft,
+      // The day before's forecast when it can be made, else today's.
+      previousValue: yesterday?.daysLeft ?? forecast.daysLeft,
+      forecast,
+    },
+    disarmed: true,
+  };
+}
+
+/** Alerts for trading days up to and including `snoozeUntil` are recorded as suppressed, not published. */
+export function isSnoozed(settings: Pick<WatchSettings, 'snoozeUntil'>, dt: TradingDay): boolean {
+  const until = settings.snoozeUntil ?? null;
+  return until !== null && dt <= until;
 }
 
 export interface HistoryDayEvaluation extends DayEvaluation {
@@ -188,7 +398,8 @@ export function evaluateHistory(
   for (let i = 1; i < days.length; i++) {
     const previous = days[i - 1] as Snapshot;
     const current = days[i] as Snapshot;
-    const day = evaluateDay({ settings, previous, current, state });
+    const recent = days.slice(Math.max(0, i - FORECAST_WINDOW_DAYS), i);
+    const day = evaluateDay({ settings, previous, current, state, recent });
     results.push({ dt: current.dt, previousDt: previous.dt, ...day });
     state = day.state;
   }

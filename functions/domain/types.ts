@@ -67,7 +67,9 @@ export type RuleId =
   | 'limit_exh_rt_cross_down'
   | 'limit_exh_rt_move'
   | 'chg_qty_abs'
-  | 'frgnr_limit_change';
+  | 'frgnr_limit_change'
+  | 'limit_exh_rt_still_beyond'
+  | 'limit_exhaustion_forecast';
 
 export const RULE_IDS: readonly RuleId[] = [
   'limit_exh_rt_cross_up',
@@ -75,6 +77,8 @@ export const RULE_IDS: readonly RuleId[] = [
   'limit_exh_rt_move',
   'chg_qty_abs',
   'frgnr_limit_change',
+  'limit_exh_rt_still_beyond',
+  'limit_exhaustion_forecast',
 ];
 
 export type Severity = 'critical' | 'warning' | 'info';
@@ -96,6 +100,16 @@ export interface WatchSettings {
   /** Hysteresis in basis points (0 = none). */
   hysteresisBp: number;
   frgnrLimitChange: boolean;
+  /** A crossing counts after this many consecutive trading days past T (absent = 1: at once). */
+  confirmDays?: number;
+  /** Remind every N trading days while the rate stays past a crossed T; absent/null = off. */
+  remindEveryDays?: number | null;
+  /** `YYYYMMDD`: alerts for trading days up to and including it are recorded, not published. */
+  snoozeUntil?: TradingDay | null;
+  /** Alert when foreign room runs out within N trading days at the recent pace; absent/null = off. */
+  exhaustionDays?: number | null;
+  /** The email Subject with {stk_cd} {name} {rule} {value} {dt}; absent/null = the built-in one. */
+  subjectTemplate?: string | null;
 }
 
 /**
@@ -107,6 +121,40 @@ export interface WatchSettings {
 export interface RuleState {
   disarmedUpBp: number[];
   disarmedDownBp: number[];
+  /** confirm_days > 1: crossings seen but not yet confirmed. Absent = none. */
+  pendingCrossings?: PendingCrossing[];
+  /** remind_every_days: thresholds that alerted and are still past. Absent = none. */
+  reminders?: ReminderClock[];
+  /** After a forecast alert, until the forecast rises above 2N days or net buying stops. Absent = armed. */
+  forecastDisarmed?: boolean;
+}
+
+/** A threshold crossed on `sinceDt` that has stayed past for `days` trading days (the first included). */
+export interface PendingCrossing {
+  direction: AlertDirection;
+  thresholdBp: number;
+  sinceDt: TradingDay;
+  days: number;
+}
+
+/** A threshold that alerted; counts trading days past it since the alert or the last reminder. */
+export interface ReminderClock {
+  direction: AlertDirection;
+  thresholdBp: number;
+  /** The first trading day past the threshold. */
+  sinceDt: TradingDay;
+  daysSinceLast: number;
+}
+
+/** The arithmetic behind a `limit_exhaustion_forecast` finding. */
+export interface ExhaustionForecast {
+  /** Foreign room left (`gain_pos_stkcnt`), shares. */
+  roomShares: number;
+  /** Mean `chg_qty` over the window, shares per trading day (may be fractional). */
+  avgDailyNetBuying: number;
+  /** ceil(room / average), trading days. */
+  daysLeft: number;
+  windowDays: number;
 }
 
 export const EMPTY_RULE_STATE: RuleState = { disarmedUpBp: [], disarmedDownBp: [] };
@@ -126,6 +174,10 @@ export interface Finding {
   thresholdsCrossed?: number[];
   value: number;
   previousValue: number;
+  /** Confirmed crossings and reminders: the first trading day past the threshold. */
+  since?: TradingDay;
+  /** `limit_exhaustion_forecast` only. */
+  forecast?: ExhaustionForecast;
 }
 
 /** A finding bound to its code and day: what the ledger records and SNS carries. */

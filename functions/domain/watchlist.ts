@@ -22,6 +22,11 @@ export const INHERITED_ATTRIBUTES = [
   'chg_qty_abs',
   'hysteresis_pp',
   'frgnr_limit_change',
+  'confirm_days',
+  'remind_every_days',
+  'snooze_until',
+  'exhaustion_days',
+  'subject_template',
 ] as const;
 
 /**
@@ -34,7 +39,16 @@ const OFF_WHEN_EMPTY: ReadonlySet<string> = new Set([
   'limit_exh_rt_below',
   'limit_exh_rt_move_pp',
   'chg_qty_abs',
+  'remind_every_days',
+  'snooze_until',
+  'exhaustion_days',
+  'subject_template',
 ]);
+
+/** Placeholders a `subject_template` may use. */
+export const SUBJECT_PLACEHOLDERS = ['stk_cd', 'name', 'rule', 'value', 'dt'] as const;
+
+export const SUBJECT_TEMPLATE_MAX_LENGTH = 200;
 
 export interface WatchProblem {
   attribute: string;
@@ -178,6 +192,58 @@ function readShares(value: unknown): number | null | Invalid {
   return shares;
 }
 
+/** A count of trading days: a positive whole number, as a number or typed text ("3"). */
+function readDays(value: unknown): number | null | Invalid {
+  if (isEmpty(value)) return null;
+  let days: number;
+  if (typeof value === 'number') days = value;
+  else if (typeof value === 'string' && /^\+?[0-9]+$/.test(value.trim())) days = Number(value.trim());
+  else return new Invalid(`${show(value)} is not a whole number of trading days`);
+  if (!Number.isInteger(days)) return new Invalid(`${show(value)} is not a whole number of trading days`);
+  if (days < 1) return new Invalid(`${show(value)} must be at least 1`);
+  if (days > MAX_SETTING_DAYS) return new Invalid(`${show(value)} is more than ${MAX_SETTING_DAYS} trading days`);
+  return days;
+}
+
+/** About four years of trading days: beyond it a setting is surely a typo. */
+const MAX_SETTING_DAYS = 1000;
+
+/** `YYYYMMDD` (dashes allowed as typed), a real calendar day. */
+function readDay(value: unknown): string | null | Invalid {
+  if (isEmpty(value)) return null;
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim().replaceAll('-', '') : undefined;
+  const m = text === undefined ? null : /^(\d{4})(\d{2})(\d{2})$/.exec(text);
+  if (!m || text === undefined) return new Invalid(`${show(value)} is not a day (YYYYMMDD)`);
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  if (date.toISOString().slice(0, 10).replaceAll('-', '') !== text) {
+    return new Invalid(`${show(value)} is not a calendar day`);
+  }
+  return text;
+}
+
+/** Known placeholders only, braces balanced, short enough to stay a subject once filled. */
+function readSubjectTemplate(value: unknown): string | null | Invalid {
+  if (isEmpty(value)) return null;
+  if (typeof value !== 'string') return new Invalid(`${show(value)} is not text`);
+  const template = value.trim();
+  if ([...template].length > SUBJECT_TEMPLATE_MAX_LENGTH) {
+    return new Invalid(`is longer than ${SUBJECT_TEMPLATE_MAX_LENGTH} characters`);
+  }
+  const known: readonly string[] = SUBJECT_PLACEHOLDERS;
+  const unknown: string[] = [];
+  const rest = template.replace(/\{([^{}]*)\}/g, (whole, key: string) => {
+    if (!known.includes(key)) unknown.push(whole);
+    return '';
+  });
+  if (unknown.length > 0) {
+    return new Invalid(
+      `has unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${known.map((k) => `{${k}}`).join(' ')})`,
+    );
+  }
+  if (/[{}]/.test(rest)) return new Invalid('has an unmatched { or }');
+  return template;
+}
+
 function readName(value: unknown): string | undefined | Invalid {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') return new Invalid(`${show(value)} is not text`);
@@ -229,6 +295,11 @@ export const watchItemSchema = z
     chg_qty_abs: attribute(readShares),
     hysteresis_pp: attribute(readHysteresisBp),
     frgnr_limit_change: attribute((v) => readBoolean(v, true)),
+    confirm_days: attribute(readDays),
+    remind_every_days: attribute(readDays),
+    snooze_until: attribute(readDay),
+    exhaustion_days: attribute(readDays),
+    subject_template: attribute(readSubjectTemplate),
   })
   .transform(
     (item): WatchSettings => ({
@@ -241,6 +312,13 @@ export const watchItemSchema = z
       chgQtyAbs: item.chg_qty_abs,
       hysteresisBp: item.hysteresis_pp,
       frgnrLimitChange: item.frgnr_limit_change,
+      // Only what is set: an item without the newer attributes keeps exactly
+      // the settings it always had.
+      ...(item.confirm_days === null ? {} : { confirmDays: item.confirm_days }),
+      ...(item.remind_every_days === null ? {} : { remindEveryDays: item.remind_every_days }),
+      ...(item.snooze_until === null ? {} : { snoozeUntil: item.snooze_until }),
+      ...(item.exhaustion_days === null ? {} : { exhaustionDays: item.exhaustion_days }),
+      ...(item.subject_template === null ? {} : { subjectTemplate: item.subject_template }),
     }),
   );
 
@@ -330,6 +408,12 @@ export interface WatchItemInput {
   chgQtyAbs?: number | null;
   hysteresisPp?: number;
   frgnrLimitChange?: boolean;
+  confirmDays?: number | null;
+  remindEveryDays?: number | null;
+  /** `YYYYMMDD`. */
+  snoozeUntil?: string | null;
+  exhaustionDays?: number | null;
+  subjectTemplate?: string | null;
 }
 
 /** A DynamoDB-ready Watchlist item, attribute names as stored. */
@@ -343,6 +427,11 @@ export interface WatchItemRecord {
   chg_qty_abs?: number | null;
   hysteresis_pp?: number;
   frgnr_limit_change?: boolean;
+  confirm_days?: number | null;
+  remind_every_days?: number | null;
+  snooze_until?: string | null;
+  exhaustion_days?: number | null;
+  subject_template?: string | null;
 }
 
 // bp / 100 is correctly rounded, so 4912 / 100 is the same double as 49.12.
@@ -368,6 +457,11 @@ export function toWatchItem(input: WatchItemInput): WatchItemRecord {
     chg_qty_abs: input.chgQtyAbs,
     hysteresis_pp: input.hysteresisPp,
     frgnr_limit_change: input.frgnrLimitChange,
+    confirm_days: input.confirmDays,
+    remind_every_days: input.remindEveryDays,
+    snooze_until: input.snoozeUntil,
+    exhaustion_days: input.exhaustionDays,
+    subject_template: input.subjectTemplate,
   };
   const result = validate(draft);
   if (!result.ok) throw new WatchItemError(result);
@@ -387,5 +481,10 @@ export function toWatchItem(input: WatchItemInput): WatchItemRecord {
   if (input.chgQtyAbs !== undefined) record.chg_qty_abs = s.chgQtyAbs;
   if (input.hysteresisPp !== undefined) record.hysteresis_pp = percentOf(s.hysteresisBp);
   if (input.frgnrLimitChange !== undefined) record.frgnr_limit_change = s.frgnrLimitChange;
+  if (input.confirmDays !== undefined) record.confirm_days = s.confirmDays ?? null;
+  if (input.remindEveryDays !== undefined) record.remind_every_days = s.remindEveryDays ?? null;
+  if (input.snoozeUntil !== undefined) record.snooze_until = s.snoozeUntil ?? null;
+  if (input.exhaustionDays !== undefined) record.exhaustion_days = s.exhaustionDays ?? null;
+  if (input.subjectTemplate !== undefined) record.subject_template = s.subjectTemplate ?? null;
   return record;
 }

@@ -53,12 +53,14 @@ export async function run(
     maxDaysPerCode: config.maxDaysPerCode,
     leaseTtlMs: config.leaseTtlMs,
     reserveMs: RESERVE_MS,
+    delivery: config.alertDelivery,
   });
   metrics.addMetric('CodesScanned', MetricUnit.Count, summary.codes_scanned);
   metrics.addMetric('CodesFailed', MetricUnit.Count, summary.codes_failed.length);
   metrics.addMetric('InvalidItems', MetricUnit.Count, summary.invalid_items.length);
   metrics.addMetric('AlertsPublished', MetricUnit.Count, summary.alerts_published);
   metrics.addMetric('AlertsFailed', MetricUnit.Count, summary.alerts_failed);
+  metrics.addMetric('AlertsSuppressed', MetricUnit.Count, summary.alerts_suppressed);
   metrics.addMetric('KiwoomCalls', MetricUnit.Count, summary.kiwoom?.calls ?? 0);
   metrics.addMetric('KiwoomRateLimited', MetricUnit.Count, summary.kiwoom?.rate_limited ?? 0);
   // The heartbeat alarm watches this: a weekday evening without it means no scan finished.

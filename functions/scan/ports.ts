@@ -28,6 +28,7 @@ export interface SnapshotStore {
 
 export interface Ledger {
   record(entry: NewLedgerEntry): Promise<RecordResult>;
+  recordSuppressed(entry: NewLedgerEntry & { reason: string }): Promise<RecordResult>;
   markSent(stkCd: string, dt: TradingDay, rule: RuleId, messageId: string): Promise<unknown>;
   markFailed(stkCd: string, dt: TradingDay, rule: RuleId, error: string): Promise<unknown>;
   unsent(): Promise<LedgerEntry[]>;

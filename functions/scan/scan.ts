@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { planDays, type StoredDay } from '../domain/day-plan.ts';
 import { buildAlertMessage, snsMessageJson } from '../domain/messages.ts';
-import { evaluateDay, toAlert } from '../domain/rules.ts';
+import { evaluateDay, isSnoozed, toAlert } from '../domain/rules.ts';
 import {
   EMPTY_RULE_STATE,
   type Alert,
@@ -21,6 +21,7 @@ import {
 } from '../domain/types.ts';
 import { DEFAULTS_KEY, formatWatchProblems, resolveWatchSettings } from '../domain/watchlist.ts';
 import { KiwoomError } from '../kiwoom/errors.ts';
+import { deliverDigest } from '../notify/digest-delivery.ts';
 import type {
   CodeState,
   KiwoomStats,
@@ -45,6 +46,8 @@ export interface ScanOptions {
   reserveMs?: number;
   /** Codes processed at once (their Kiwoom calls still share one limiter). */
   concurrency?: number;
+  /** `each`: one SNS message per alert; `digest`: one message with every alert of the run. */
+  delivery?: 'each' | 'digest';
   /** Scope of the lease: one scan at a time per app key. */
   leaseHolder?: string;
   onProgress?: (progress: CodeProgress) => void;
@@ -75,6 +78,10 @@ export interface ScanSummary {
   alerts_retried: number;
   alerts_failed: number;
   alerts_already_sent: number;
+  /** Alerts for a snoozed code: recorded in the ledger as suppressed, not published. */
+  alerts_suppressed: number;
+  /** Digest mode: SNS messages that carried this run's alerts. */
+  digests_published: number;
   alerts: Record<string, unknown>[];
   codes_failed: { stk_cd: string; reason: string; error: string }[];
   invalid_items: { stk_cd: string; problems: { attribute: string; message: string }[]; message: string }[];
@@ -105,6 +112,8 @@ export async function runScan(deps: ScanDeps, options: ScanOptions): Promise<Sca
     alerts_retried: 0,
     alerts_failed: 0,
     alerts_already_sent: 0,
+    alerts_suppressed: 0,
+    digests_published: 0,
     alerts: [],
     codes_failed: [],
     invalid_items: [],
@@ -136,9 +145,16 @@ export async function runScan(deps: ScanDeps, options: ScanOptions): Promise<Sca
   }
 
   try {
-    if (deps.publisher) await retryUnsent(deps, summary);
+    const digest = options.delivery === 'digest';
+    // Digest mode: what earlier runs left unsent rides in this run's digest.
+    if (deps.publisher && !digest) await retryUnsent(deps, summary);
     const queue = await orderTargets(deps, targets, runId);
-    await scanCodes(deps, options, queue, runId, holder, summary);
+    const recorded: LedgerEntry[] = [];
+    await scanCodes(deps, options, queue, runId, holder, summary, recorded);
+    const finishing = summary.codes_not_reached.length === 0 || summary.stopped !== null;
+    // One digest per run: a Step Functions slice that leaves codes for the
+    // next slice leaves its entries pending; the last slice sends them all.
+    if (deps.publisher && digest && finishing) await sendDigest(deps, runId, recorded, summary);
   } finally {
     if (!options.dryRun) {
       await deps.lease.release(holder).catch((error: unknown) => {
@@ -263,6 +279,7 @@ async function scanCodes(
   runId: string,
   holder: string,
   summary: ScanSummary,
+  recorded: LedgerEntry[],
 ): Promise<void> {
   const reserveMs = options.reserveMs ?? 30_000;
   const concurrency = Math.max(1, options.concurrency ?? 4);
@@ -285,7 +302,7 @@ async function scanCodes(
       const target = queue[next];
       if (!target) return;
       next += 1;
-      await scanOneCode(deps, options, target, runId, summary);
+      await scanOneCode(deps, options, target, runId, summary, recorded);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
@@ -308,6 +325,7 @@ async function scanOneCode(
   target: Target,
   runId: string,
   summary: ScanSummary,
+  recorded: LedgerEntry[],
 ): Promise<void> {
   const { stkCd, settings } = target;
   const progress: CodeProgress = { stkCd, days: 0, alerts: 0, revisions: 0, deferred: 0 };
@@ -333,6 +351,7 @@ async function scanOneCode(
       lastRunId: runId,
     });
     const storedNewestFirst: StoredDay[] = [...stored];
+    const history = [...stored].reverse().map((s) => s.snapshot);
 
     // Revisions: re-evaluate each corrected day against its previous trading day.
     const revisedStates = new Map<string, RuleState>();
@@ -347,6 +366,7 @@ async function scanOneCode(
           previous: revisedSnapshots.get(before.snapshot.dt) ?? before.snapshot,
           current: revised.current,
           state: revisedStates.get(before.snapshot.dt) ?? before.ruleState,
+          recent: daysBefore(history, toStore, revised.current.dt),
         });
         ruleState = evaluated.state;
         for (const finding of evaluated.findings) {
@@ -382,7 +402,13 @@ async function scanOneCode(
       ? (revisedStates.get(latest.snapshot.dt) ?? latest.ruleState)
       : EMPTY_RULE_STATE;
     for (const day of plan.newDays) {
-      const evaluated = evaluateDay({ settings, previous: day.previous, current: day.current, state });
+      const evaluated = evaluateDay({
+        settings,
+        previous: day.previous,
+        current: day.current,
+        state,
+        recent: daysBefore(history, toStore, day.current.dt),
+      });
       state = evaluated.state;
       for (const finding of evaluated.findings) {
         outcomes.push({
@@ -400,22 +426,26 @@ async function scanOneCode(
       progress.days += 1;
     }
 
-    const history = [...stored].reverse().map((s) => s.snapshot);
     const messages = outcomes.map(({ alert, current }) => ({
       alert,
+      snoozed: isSnoozed(settings, alert.dt),
       message: buildAlertMessage(alert, {
         current,
         recent: recentUpTo(history, toStore.map((s) => s.snapshot), current.dt),
+        subjectTemplate: settings.subjectTemplate,
       }),
     }));
 
     if (options.dryRun) {
-      for (const { message } of messages) summary.alerts.push(message.payload as unknown as Record<string, unknown>);
-      progress.alerts = messages.length;
+      for (const { message, snoozed } of messages) {
+        if (snoozed) summary.alerts_suppressed += 1;
+        else summary.alerts.push(message.payload as unknown as Record<string, unknown>);
+      }
+      progress.alerts = messages.filter((m) => !m.snoozed).length;
     } else {
       // Ledger first: whatever happens next, the alert is remembered.
       const toPublish: LedgerEntry[] = [];
-      for (const { alert, message } of messages) {
+      for (const { alert, message, snoozed } of messages) {
         const entry: NewLedgerEntry = {
           alertId: alert.alertId,
           stkCd,
@@ -424,14 +454,25 @@ async function scanOneCode(
           revision: alert.revision,
           message: { subject: message.subject, messageJson: snsMessageJson(message), attributes: message.attributes },
         };
-        const recorded = await deps.ledger.record(entry);
-        if (recorded.created) toPublish.push(recorded.entry);
-        else if (recorded.existing.status !== 'sent') toPublish.push(recorded.existing);
+        if (snoozed) {
+          // Snoozed: remembered and visible in the history, never published.
+          const result = await deps.ledger.recordSuppressed({ ...entry, reason: `snoozed until ${settings.snoozeUntil}` });
+          if (result.created) summary.alerts_suppressed += 1;
+          continue;
+        }
+        const result = await deps.ledger.record(entry);
+        if (result.created) toPublish.push(result.entry);
+        else if (result.existing.status === 'pending' || result.existing.status === 'failed') toPublish.push(result.existing);
         else summary.alerts_already_sent += 1;
       }
       await deps.history.saveCode(toStore, codeStateAfter(toStore, lastDt));
-      for (const entry of toPublish) {
-        if (await publishEntry(deps, entry, summary)) progress.alerts += 1;
+      if (options.delivery === 'digest') {
+        recorded.push(...toPublish);
+        progress.alerts = toPublish.length;
+      } else {
+        for (const entry of toPublish) {
+          if (await publishEntry(deps, entry, summary)) progress.alerts += 1;
+        }
       }
     }
 
@@ -507,6 +548,36 @@ async function fetchAlongsideHistory(
     }
   }
   return { stored, rows };
+}
+
+const LOOKBACK_DAYS = 40;
+
+/** Trading days before `dt`, oldest first, for rules that look back (the 20-day forecast). */
+function daysBefore(stored: Snapshot[], fresh: StoredSnapshot[], dt: string): Snapshot[] {
+  const byDay = new Map<string, Snapshot>();
+  for (const s of stored) byDay.set(s.dt, s);
+  for (const s of fresh) byDay.set(s.snapshot.dt, s.snapshot);
+  return [...byDay.values()]
+    .filter((s) => s.dt < dt)
+    .sort((a, b) => (a.dt < b.dt ? -1 : 1))
+    .slice(-LOOKBACK_DAYS);
+}
+
+/** The run's digest: this run's entries and any an earlier run left unsent, in one message. */
+async function sendDigest(deps: ScanDeps, runId: string, recorded: LedgerEntry[], summary: ScanSummary): Promise<void> {
+  if (!deps.publisher) return;
+  // The unsent index may not list an entry recorded a moment ago: merge both.
+  const entries = [...(await deps.ledger.unsent()), ...recorded];
+  if (entries.length === 0) return;
+  const delivery = await deliverDigest(deps.ledger, deps.publisher, entries, { runId });
+  const carried = [...delivery.sent, ...delivery.unconfirmed.map((u) => u.entry)];
+  summary.digests_published += delivery.digests.length;
+  summary.alerts_published += carried.length;
+  summary.alerts_failed += delivery.failed.length;
+  for (const entry of carried) summary.alerts.push(payloadOf(entry.message));
+  for (const { entry, error } of [...delivery.failed, ...delivery.unreadable]) {
+    deps.logger.error('digest could not carry an alert; the next run retries it', { alert_id: entry.alertId, error });
+  }
 }
 
 /** The days a sparkline shows: stored history plus this run's days, up to `dt`, oldest first. */

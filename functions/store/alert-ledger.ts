@@ -16,7 +16,12 @@ import { CorruptItemError, isConditionalCheckFailed, LedgerEntryNotFoundError } 
 import { ALERT_PREFIX, alertKey } from './keys.ts';
 import { UNSENT_INDEX, UNSENT_MARK } from './tables.ts';
 
-export type LedgerStatus = 'pending' | 'sent' | 'failed';
+/**
+ * `suppressed`: the alert was due but not published (its code was snoozed);
+ * kept with its message for the history and an on-purpose resend, never in
+ * the unsent index.
+ */
+export type LedgerStatus = 'pending' | 'sent' | 'failed' | 'suppressed';
 
 /** Exactly what goes to SNS, kept so an unsent alert can be re-sent unchanged. */
 export interface LedgerMessage {
@@ -43,6 +48,16 @@ export interface LedgerEntry {
   lastError?: string;
   /** SNS message id of the successful publish. */
   messageId?: string;
+  /** Why a suppressed entry was not published (e.g. "snoozed until 20250110"). */
+  suppressedReason?: string;
+  /** On-purpose re-publications (`kfa alerts resend`); the status is left as it was. */
+  resends?: number;
+  lastResentAt?: string;
+  lastResendMessageId?: string;
+}
+
+export interface SuppressedLedgerEntry extends NewLedgerEntry {
+  reason: string;
 }
 
 export interface NewLedgerEntry {
@@ -115,6 +130,69 @@ export class AlertLedger {
       const existing = await this.get(entry.stkCd, entry.dt, entry.rule);
       if (!existing) throw error; // deleted between the two calls: let the caller retry
       return { created: false, existing };
+    }
+  }
+
+  /**
+   * Records an alert that is not to be published (snoozed): status
+   * `suppressed`, out of the unsent index, the message kept. An existing
+   * entry for (code, day, rule), whatever its status, is returned untouched.
+   */
+  async recordSuppressed(entry: SuppressedLedgerEntry): Promise<RecordResult> {
+    const at = this.now().toISOString();
+    const created: LedgerEntry = {
+      alertId: entry.alertId ?? alertIdOf(entry.stkCd, entry.dt, entry.rule),
+      stkCd: entry.stkCd,
+      dt: entry.dt,
+      rule: entry.rule,
+      status: 'suppressed',
+      message: entry.message,
+      revision: entry.revision,
+      createdAt: at,
+      updatedAt: at,
+      attempts: 0,
+      suppressedReason: entry.reason.slice(0, LAST_ERROR_MAX),
+    };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          // No `unsent` attribute: a suppressed entry never enters the retry index.
+          Item: toLedgerItem(created),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { created: true, entry: created };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const existing = await this.get(entry.stkCd, entry.dt, entry.rule);
+      if (!existing) throw error;
+      return { created: false, existing };
+    }
+  }
+
+  /**
+   * Notes an on-purpose re-publication. Status, sent_at, message_id and the
+   * unsent index stay as they were: a resend neither makes a pending alert
+   * sent nor a sent one pending.
+   */
+  async recordResend(stkCd: string, dt: TradingDay, rule: RuleId, messageId: string): Promise<LedgerEntry> {
+    const at = this.now().toISOString();
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: alertKey(stkCd, dt, rule),
+          UpdateExpression: 'SET last_resent_at = :at, last_resend_message_id = :messageId, updated_at = :at ADD resends :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': at, ':messageId': messageId, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return fromLedgerItem(out.Attributes ?? {});
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new LedgerEntryNotFoundError(stkCd, dt, rule, { cause: error });
+      throw error;
     }
   }
 
@@ -218,7 +296,7 @@ export class AlertLedger {
         this.options.backoff,
       );
     }
-    return fresh.filter((entry) => entry.status !== 'sent').sort(byCreatedAt);
+    return fresh.filter((entry) => entry.status !== 'sent' && entry.status !== 'suppressed').sort(byCreatedAt);
   }
 
   /** Newest trading day first (then newest created). */
@@ -309,6 +387,10 @@ function toLedgerItem(entry: LedgerEntry): Record<string, unknown> {
   if (entry.sentAt !== undefined) item.sent_at = entry.sentAt;
   if (entry.lastError !== undefined) item.last_error = entry.lastError;
   if (entry.messageId !== undefined) item.message_id = entry.messageId;
+  if (entry.suppressedReason !== undefined) item.suppressed_reason = entry.suppressedReason;
+  if (entry.resends !== undefined) item.resends = entry.resends;
+  if (entry.lastResentAt !== undefined) item.last_resent_at = entry.lastResentAt;
+  if (entry.lastResendMessageId !== undefined) item.last_resend_message_id = entry.lastResendMessageId;
   return item;
 }
 
@@ -318,7 +400,8 @@ function fromLedgerItem(item: Record<string, unknown>): LedgerEntry {
   if (typeof item.stk_cd !== 'string' || typeof item.dt !== 'string' || typeof item.rule !== 'string' || !message) {
     throw new CorruptItemError(where, 'ledger entry without stk_cd, dt, rule or message');
   }
-  const status = item.status === 'sent' || item.status === 'failed' ? item.status : 'pending';
+  const status =
+    item.status === 'sent' || item.status === 'failed' || item.status === 'suppressed' ? item.status : 'pending';
   const entry: LedgerEntry = {
     alertId: typeof item.alert_id === 'string' ? item.alert_id : alertIdOf(item.stk_cd, item.dt, item.rule as RuleId),
     stkCd: item.stk_cd,
@@ -338,6 +421,10 @@ function fromLedgerItem(item: Record<string, unknown>): LedgerEntry {
   if (typeof item.sent_at === 'string') entry.sentAt = item.sent_at;
   if (typeof item.last_error === 'string') entry.lastError = item.last_error;
   if (typeof item.message_id === 'string') entry.messageId = item.message_id;
+  if (typeof item.suppressed_reason === 'string') entry.suppressedReason = item.suppressed_reason;
+  if (typeof item.resends === 'number') entry.resends = item.resends;
+  if (typeof item.last_resent_at === 'string') entry.lastResentAt = item.last_resent_at;
+  if (typeof item.last_resend_message_id === 'string') entry.lastResendMessageId = item.last_resend_message_id;
   return entry;
 }
 

@@ -10,7 +10,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import {
   RAW_ROW_FIELDS,
+  type AlertDirection,
+  type PendingCrossing,
   type PriceDirection,
+  type ReminderClock,
   type RawRow,
   type RuleState,
   type Snapshot,
@@ -64,10 +67,79 @@ export interface SnapshotItem extends Partial<Record<NumberAttribute, number>> {
   dt: TradingDay;
   close_direction?: PriceDirection;
   row: RawRow;
-  rule_state: { disarmed_up_bp: number[]; disarmed_down_bp: number[] };
+  rule_state: RuleStateItem;
   revision: number;
   previous_rows: RawRow[];
   stored_at: string;
+}
+
+/** RuleState as stored; the optional members appear only when they hold something. */
+export interface RuleStateItem {
+  disarmed_up_bp: number[];
+  disarmed_down_bp: number[];
+  pending_crossings?: { direction: AlertDirection; threshold_bp: number; since_dt: TradingDay; days: number }[];
+  reminders?: { direction: AlertDirection; threshold_bp: number; since_dt: TradingDay; days_since_last: number }[];
+  forecast_disarmed?: boolean;
+}
+
+export function toRuleStateItem(state: RuleState): RuleStateItem {
+  const item: RuleStateItem = {
+    disarmed_up_bp: [...state.disarmedUpBp],
+    disarmed_down_bp: [...state.disarmedDownBp],
+  };
+  if (state.pendingCrossings && state.pendingCrossings.length > 0) {
+    item.pending_crossings = state.pendingCrossings.map((p) => ({
+      direction: p.direction,
+      threshold_bp: p.thresholdBp,
+      since_dt: p.sinceDt,
+      days: p.days,
+    }));
+  }
+  if (state.reminders && state.reminders.length > 0) {
+    item.reminders = state.reminders.map((r) => ({
+      direction: r.direction,
+      threshold_bp: r.thresholdBp,
+      since_dt: r.sinceDt,
+      days_since_last: r.daysSinceLast,
+    }));
+  }
+  if (state.forecastDisarmed === true) item.forecast_disarmed = true;
+  return item;
+}
+
+/** Tolerant: items written before these members existed, or with a malformed entry, read as "none". */
+export function fromRuleStateItem(value: unknown): RuleState {
+  const item = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const state: RuleState = {
+    disarmedUpBp: toNumberList(item.disarmed_up_bp),
+    disarmedDownBp: toNumberList(item.disarmed_down_bp),
+  };
+  const pending = listOf(item.pending_crossings).flatMap((p): PendingCrossing[] => {
+    const direction = toAlertDirection(p.direction);
+    return direction && typeof p.threshold_bp === 'number' && typeof p.since_dt === 'string' && typeof p.days === 'number'
+      ? [{ direction, thresholdBp: p.threshold_bp, sinceDt: p.since_dt, days: p.days }]
+      : [];
+  });
+  if (pending.length > 0) state.pendingCrossings = pending;
+  const reminders = listOf(item.reminders).flatMap((r): ReminderClock[] => {
+    const direction = toAlertDirection(r.direction);
+    return direction && typeof r.threshold_bp === 'number' && typeof r.since_dt === 'string' && typeof r.days_since_last === 'number'
+      ? [{ direction, thresholdBp: r.threshold_bp, sinceDt: r.since_dt, daysSinceLast: r.days_since_last }]
+      : [];
+  });
+  if (reminders.length > 0) state.reminders = reminders;
+  if (item.forecast_disarmed === true) state.forecastDisarmed = true;
+  return state;
+}
+
+function listOf(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value)
+    ? value.filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null)
+    : [];
+}
+
+function toAlertDirection(value: unknown): AlertDirection | null {
+  return value === 'up' || value === 'down' ? value : null;
 }
 
 /** Nulls ("Kiwoom did not say") are left out of the item rather than stored as NULL. */
@@ -78,10 +150,7 @@ export function toSnapshotItem(stored: StoredSnapshot): SnapshotItem {
     stk_cd: snapshot.stkCd,
     dt: snapshot.dt,
     row: { ...snapshot.row },
-    rule_state: {
-      disarmed_up_bp: [...stored.ruleState.disarmedUpBp],
-      disarmed_down_bp: [...stored.ruleState.disarmedDownBp],
-    },
+    rule_state: toRuleStateItem(stored.ruleState),
     revision: stored.revision,
     previous_rows: stored.previousRows.map((row) => ({ ...row })),
     stored_at: stored.storedAt,
@@ -105,7 +174,6 @@ export function fromSnapshotItem(item: Record<string, unknown>): StoredSnapshot 
   for (const [attribute, field] of Object.entries(NUMBER_ATTRIBUTES) as [NumberAttribute, (typeof NUMBER_ATTRIBUTES)[NumberAttribute]][]) {
     numbers[field] = toNumberOrNull(item[attribute], where, attribute);
   }
-  const ruleState = (item.rule_state ?? {}) as { disarmed_up_bp?: unknown; disarmed_down_bp?: unknown };
   return {
     snapshot: {
       stkCd,
@@ -114,10 +182,7 @@ export function fromSnapshotItem(item: Record<string, unknown>): StoredSnapshot 
       ...numbers,
       row: toRawRow(item.row, where),
     },
-    ruleState: {
-      disarmedUpBp: toNumberList(ruleState.disarmed_up_bp),
-      disarmedDownBp: toNumberList(ruleState.disarmed_down_bp),
-    },
+    ruleState: fromRuleStateItem(item.rule_state),
     revision: typeof item.revision === 'number' ? item.revision : 0,
     previousRows: Array.isArray(item.previous_rows) ? item.previous_rows.map((row) => toRawRow(row, where)) : [],
     storedAt: typeof item.stored_at === 'string' ? item.stored_at : '',

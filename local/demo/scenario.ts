@@ -4,7 +4,9 @@
 // limit, flaps under hysteresis, and drops below 98% the day its limit is
 // raised; Samsung Electronics crosses 51% on heavy foreign buying; SK hynix
 // has a day Kiwoom first serves as a copy of the day before and corrects the
-// next evening. One evening is missed and one weekday is a market holiday.
+// next evening; KT's foreign room shrinks at a pace that brings the
+// days-to-exhaustion forecast under ten trading days. One evening is missed
+// and one weekday is a market holiday.
 import type { RawRow, TradingDay } from '../../functions/domain/types.ts';
 import {
   formatKiwoomRate,
@@ -57,7 +59,17 @@ export const DEMO_CODES: DemoCode[] = [
     listedShares: 728_002_365,
     startPrice: 171_500,
     limitOn: () => 728_002_365,
-    ratePath: [5420, 5425, 5418, 5431, 5428, 5433, 5393, 5398, 5405, 5401, 5409, 5411, 5404, 5400, 5407, 5410],
+    ratePath: [5420, 5425, 5418, 5431, 5428, 5433, 5393, 5398, 5405, 5401, 5409, 5411, 5404, 5400, 5407, 5368],
+  },
+  {
+    stkCd: '030200',
+    name: 'KT',
+    item: { stk_cd: '030200', name: 'KT', exhaustion_days: 10, limit_exh_rt_above: 99.9 },
+    listedShares: 257_868_180,
+    startPrice: 41_850,
+    // Capped at 49% of its shares; foreign buyers take about 0.2% of the limit a day.
+    limitOn: () => 126_355_408,
+    ratePath: Array.from({ length: 16 }, (_, i) => 9700 + 20 * i),
   },
 ];
 

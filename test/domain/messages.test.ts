@@ -95,6 +95,24 @@ const FINDINGS: Record<RuleId, Finding> = {
     value: 26_000_000,
     previousValue: 25_526_706,
   },
+  limit_exh_rt_still_beyond: {
+    rule: 'limit_exh_rt_still_beyond',
+    direction: 'up',
+    severity: 'warning',
+    threshold: 4900,
+    value: 4912,
+    previousValue: 4905,
+    since: '20241030',
+  },
+  limit_exhaustion_forecast: {
+    rule: 'limit_exhaustion_forecast',
+    direction: 'up',
+    severity: 'critical',
+    threshold: 20,
+    value: 11,
+    previousValue: 12,
+    forecast: { roomShares: 12_987_832, avgDailyNetBuying: 1_234_567, daysLeft: 11, windowDays: 20 },
+  },
 };
 
 function alert(rule: RuleId, overrides: Partial<Alert> = {}): Alert {

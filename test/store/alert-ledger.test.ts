@@ -197,3 +197,78 @@ describe('AlertLedger.list', () => {
     expect(ids(await ledger.list({ limit: 1 }))).toEqual(['000660/20250106']);
   });
 });
+
+describe('AlertLedger suppressed entries', () => {
+  const snoozed = (overrides: Partial<NewLedgerEntry> = {}) => ({ ...alert(overrides), reason: 'snoozed until 20250110' });
+
+  it('records a suppressed entry with its message and reason', async () => {
+    await ledger.recordSuppressed(snoozed());
+    const stored = await ledger.get('005930', '20250102', 'limit_exh_rt_cross_up');
+    expect([stored?.status, stored?.suppressedReason, stored?.message]).toEqual([
+      'suppressed',
+      'snoozed until 20250110',
+      alert().message,
+    ]);
+  });
+
+  it('keeps a suppressed entry out of the unsent index, so no run publishes it', async () => {
+    await ledger.recordSuppressed(snoozed());
+    const index = await localClients().doc.send(
+      new QueryCommand({
+        TableName: historyTable,
+        IndexName: 'unsent',
+        KeyConditionExpression: 'unsent = :u',
+        ExpressionAttributeValues: { ':u': 'UNSENT' },
+      }),
+    );
+    expect([index.Items, await ledger.unsent()]).toEqual([[], []]);
+  });
+
+  it('lists suppressed entries by status', async () => {
+    await ledger.recordSuppressed(snoozed({ stkCd: '000660' }));
+    await ledger.record(alert({ stkCd: '005930' }));
+    expect((await ledger.list({ status: 'suppressed' })).map((e) => e.stkCd)).toEqual(['000660']);
+  });
+
+  it('returns an existing entry untouched instead of suppressing it', async () => {
+    await ledger.record(alert());
+    const result = await ledger.recordSuppressed(snoozed());
+    expect([result.created, result.created ? undefined : result.existing.status]).toEqual([false, 'pending']);
+  });
+});
+
+describe('AlertLedger resends', () => {
+  it('counts a resend and keeps the sent status, time and message id', async () => {
+    await ledger.record(alert());
+    await ledger.markSent('005930', '20250102', 'limit_exh_rt_cross_up', 'msg-1');
+    tick(60_000);
+    const after = await ledger.recordResend('005930', '20250102', 'limit_exh_rt_cross_up', 'msg-2');
+    expect([after.status, after.sentAt, after.messageId, after.resends, after.lastResentAt, after.lastResendMessageId]).toEqual([
+      'sent',
+      '2025-01-02T09:30:00.000Z',
+      'msg-1',
+      1,
+      '2025-01-02T09:31:00.000Z',
+      'msg-2',
+    ]);
+  });
+
+  it('leaves a pending entry pending, so the next run still sends it', async () => {
+    await ledger.record(alert());
+    await ledger.recordResend('005930', '20250102', 'limit_exh_rt_cross_up', 'msg-2');
+    expect((await ledger.unsent()).map((e) => [e.status, e.resends])).toEqual([['pending', 1]]);
+  });
+
+  it('counts every resend', async () => {
+    await ledger.recordSuppressed({ ...alert(), reason: 'snoozed' });
+    await ledger.recordResend('005930', '20250102', 'limit_exh_rt_cross_up', 'msg-2');
+    const after = await ledger.recordResend('005930', '20250102', 'limit_exh_rt_cross_up', 'msg-3');
+    expect([after.status, after.resends]).toEqual(['suppressed', 2]);
+  });
+
+  it('refuses to note a resend of an alert that was never recorded', async () => {
+    await expect(ledger.recordResend('005930', '20250102', 'chg_qty_abs', 'msg-1')).rejects.toBeInstanceOf(
+      LedgerEntryNotFoundError,
+    );
+  });
+});
