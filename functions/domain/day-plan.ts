@@ -12,6 +12,8 @@ export interface StoredDay {
   ruleState: RuleState;
   revision: number;
   previousRows: RawRow[];
+  /** 'replay' when replay/backfill stored the day: the scan never evaluated it. */
+  storedBy?: string;
 }
 
 export interface NewDay {

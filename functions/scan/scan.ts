@@ -360,7 +360,10 @@ async function scanOneCode(
       const index = storedNewestFirst.findIndex((s) => s.snapshot.dt === revised.current.dt);
       const before = storedNewestFirst[index + 1];
       let ruleState = revised.stored.ruleState;
-      if (before) {
+      // A correction of history that replay/backfill stored is kept, but not
+      // alerted on: the scan never evaluated that day in the first place.
+      const evaluatedByScan = revised.stored.storedBy !== 'replay';
+      if (before && evaluatedByScan) {
         const evaluated = evaluateDay({
           settings,
           previous: revisedSnapshots.get(before.snapshot.dt) ?? before.snapshot,

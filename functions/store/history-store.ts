@@ -33,6 +33,8 @@ export interface StoredSnapshot {
   previousRows: RawRow[];
   /** ISO instant this version was stored. */
   storedAt: string;
+  /** 'replay' for history stored by replay/backfill: never evaluated by the scan. */
+  storedBy?: string;
 }
 
 export interface CodeState {
@@ -186,6 +188,7 @@ export function fromSnapshotItem(item: Record<string, unknown>): StoredSnapshot 
     revision: typeof item.revision === 'number' ? item.revision : 0,
     previousRows: Array.isArray(item.previous_rows) ? item.previous_rows.map((row) => toRawRow(row, where)) : [],
     storedAt: typeof item.stored_at === 'string' ? item.stored_at : '',
+    ...(typeof item.stored_by === 'string' ? { storedBy: item.stored_by } : {}),
   };
 }
 

@@ -82,3 +82,31 @@ describe('a day Kiwoom revises', () => {
     expect([summary.revisions, summary.alerts_published]).toEqual([0, 0]);
   });
 });
+
+describe('a revision of history that backfill stored', () => {
+  it('keeps the corrected day but sends nothing: the scan never evaluated that day', async () => {
+    const { runBackfill } = await import('../../functions/replay/replay.ts');
+    const { ReplayStore } = await import('../../functions/replay/replay-store.ts');
+    const { localClients } = await import('../support/aws.ts');
+    const h = await pipeline();
+    await h.watch({ stk_cd: HYNIX, limit_exh_rt_above: 49 });
+    const rows = rateStory('20250303', [4870, 4880, 4890, 4895, 4896]);
+    const [, , d2, d3, d4] = daysOf(rows) as [string, string, string, string, string];
+    // Backfill up to d3, as `kfa backfill` would before the first scan.
+    h.atEvening(d3);
+    h.story(HYNIX, rows);
+    h.serveUpTo(HYNIX, d3);
+    await runBackfill(
+      { kiwoom: h.kiwoom, store: new ReplayStore(localClients().doc, h.tables.historyTable), now: () => h.now, dayCutoffKst: '18:00' },
+      { codes: [HYNIX], days: 10 },
+    );
+    // Kiwoom later corrects d2 so that it would have crossed 49%.
+    h.story(HYNIX, patchRow(rows, d2, { limit_exh_rt: '+49.05', poss_stkcnt: '49050000' }));
+    const summary = await h.scanEvening(d4);
+
+    expect(summary.revisions).toBe(1);
+    expect(await h.received()).toEqual([]);
+    const stored = (await h.storedDays(HYNIX)).find((s) => s.snapshot.dt === d2);
+    expect([stored?.revision, stored?.snapshot.limitExhRtBp]).toEqual([1, 4905]);
+  });
+});
