@@ -16,6 +16,7 @@ import { LimiterRegistry } from '../functions/kiwoom/limiter.ts';
 import { issueToken } from '../functions/kiwoom/token.ts';
 import type { AppCredentials } from '../functions/kiwoom/types.ts';
 import { syntheticHistory } from '../local/kiwoom-simulator/dataset.ts';
+import { busiestSecond } from '../local/kiwoom-simulator/request-log.ts';
 import { startKiwoomSimulator, type KiwoomSimulator } from '../local/kiwoom-simulator/server.ts';
 
 const SIM_APP: AppCredentials = { appKey: 'bench-appkey', secretKey: 'bench-secretkey' };
@@ -159,19 +160,24 @@ async function pipelinedRun(
 ): Promise<RunFigures> {
   const sim = await simulatorFor(data, allowance);
   try {
-    const client = createKiwoomClient({
-      baseUrl: sim.url,
-      credentials: SIM_APP,
-      rateLimit: configured,
-      limiters: new LimiterRegistry(),
-    });
-    const started = performance.now();
-    const failed = await fetchAll(codes, (c) => client.ka10008Page(c));
-    const wall = (performance.now() - started) / 1000;
+    const { failed, wall } = await clientRun(sim, codes, configured);
     return figures(label, sim, configured, allowance, failed, wall);
   } finally {
     await sim.close();
   }
+}
+
+/** Every code through the scan's client at `configured` requests a second: the client, failures and wall seconds. */
+async function clientRun(sim: KiwoomSimulator, codes: string[], configured: number) {
+  const client = createKiwoomClient({
+    baseUrl: sim.url,
+    credentials: SIM_APP,
+    rateLimit: configured,
+    limiters: new LimiterRegistry(),
+  });
+  const started = performance.now();
+  const failed = await fetchAll(codes, (c) => client.ka10008Page(c));
+  return { client, failed, wall: (performance.now() - started) / 1000 };
 }
 
 /** Kiwoom's sample: one call, then sleep, one code after the other. */
@@ -213,15 +219,7 @@ async function learningRun(
 ): Promise<KiwoomBenchResult['learning']> {
   const sim = await simulatorFor(data, allowance);
   try {
-    const client = createKiwoomClient({
-      baseUrl: sim.url,
-      credentials: SIM_APP,
-      rateLimit: configured,
-      limiters: new LimiterRegistry(),
-    });
-    const started = performance.now();
-    const failed = await fetchAll(codes, (c) => client.ka10008Page(c));
-    const wall = (performance.now() - started) / 1000;
+    const { client, failed, wall } = await clientRun(sim, codes, configured);
     const base = figures('client learning the allowance', sim, configured, allowance, failed, wall);
     const requests = sim.requests.filter((r) => r.apiId === 'ka10008');
     const last1700 = requests.map((r) => r.outcome?.detailCode).lastIndexOf('1700');
@@ -272,15 +270,6 @@ function arrivalRate(times: number[]): number {
   if (times.length < 2) return 0;
   const span = (times.at(-1)! - times[0]!) / 1000;
   return span > 0 ? (times.length - 1) / span : 0;
-}
-
-function busiestSecond(times: number[]): number {
-  let most = 0;
-  for (let i = 0, j = 0; j < times.length; j += 1) {
-    while (times[j]! - times[i]! >= 1000) i += 1;
-    most = Math.max(most, j - i + 1);
-  }
-  return most;
 }
 
 function printFigures(print: (line: string) => void, rows: RunFigures[]): void {

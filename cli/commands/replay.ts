@@ -21,20 +21,14 @@ import { createKiwoom, createTokenSource } from '../../functions/scan/wiring.ts'
 import { cliContext, say } from '../context.ts';
 import { EXIT, parseCodes, parseDay, UsageError } from '../exit.ts';
 import { stderrLogger } from '../log.ts';
-import { addThresholdOptions, itemFromOptions } from './watch.ts';
+import { addThresholdOptions, itemFromOptions, type RuleOptions } from './watch.ts';
 
-interface ReplayCliOptions {
+interface ReplayCliOptions extends RuleOptions {
   from?: string;
   to?: string;
   json?: boolean;
   chart?: string;
   verbose?: boolean;
-  above?: number[];
-  below?: number[];
-  movePp?: number;
-  chgQty?: number;
-  hysteresisPp?: number;
-  limitChange?: boolean;
 }
 
 interface BackfillCliOptions {

@@ -12,14 +12,18 @@ import type { WatchSettings } from '../../functions/domain/types.ts';
 import { cliContext, say } from '../context.ts';
 import { parseDay, parseNumber, parseNumberList, UsageError } from '../exit.ts';
 
-interface ThresholdOptions {
-  name?: string;
+/** The rule options `watch add`, `watch defaults` and `replay` share (addThresholdOptions). */
+export interface RuleOptions {
   above?: number[];
   below?: number[];
   movePp?: number;
   chgQty?: number;
   hysteresisPp?: number;
   limitChange?: boolean;
+}
+
+interface ThresholdOptions extends RuleOptions {
+  name?: string;
   disabled?: boolean;
   enabled?: boolean;
   confirmDays?: number;

@@ -81,6 +81,23 @@ function isSaturated(digits: string): boolean {
   return digits.replace(/^0+(?=[0-9])/, '') === SATURATED;
 }
 
+/** Builds the error for a bad `raw` in `field`. */
+function failure(raw: string, field: string, stkCd: string): (reason: string) => RowValueError {
+  return (reason) => new RowValueError({ stkCd, field, raw: String(raw), reason });
+}
+
+/** The sign and digits of a whole number; null for "". Anything else throws. */
+function integerParts(raw: string, fail: (reason: string) => RowValueError): { sign: string; digits: string } | null {
+  if (typeof raw !== 'string') throw fail('is not a string');
+  if (raw === '') return null;
+  const match = INTEGER.exec(raw);
+  if (!match) {
+    throw DECIMAL.test(raw) ? fail('is not a whole number') : fail('is not a number');
+  }
+  const [, sign = '', digits = ''] = match;
+  return { sign, digits };
+}
+
 function signed(sign: string, magnitude: number): number {
   // -0 would compare equal but print and serialise oddly; zero has no sign.
   return sign === '-' && magnitude !== 0 ? -magnitude : magnitude;
@@ -96,14 +113,10 @@ export function parseKiwoomInteger(
   stkCd: string,
   options: IntegerOptions = {},
 ): number | null {
-  const fail = (reason: string) => new RowValueError({ stkCd, field, raw: String(raw), reason });
-  if (typeof raw !== 'string') throw fail('is not a string');
-  if (raw === '') return null;
-  const match = INTEGER.exec(raw);
-  if (!match) {
-    throw DECIMAL.test(raw) ? fail('is not a whole number') : fail('is not a number');
-  }
-  const [, sign = '', digits = ''] = match;
+  const fail = failure(raw, field, stkCd);
+  const parts = integerParts(raw, fail);
+  if (parts === null) return null;
+  const { sign, digits } = parts;
   if (sign !== '-' && isSaturated(digits)) return null;
   const magnitude = safeFromDigits(digits);
   if (magnitude === null) throw fail('is out of the safe integer range');
@@ -117,7 +130,7 @@ export function parseKiwoomInteger(
  * 4294967295 are null.
  */
 export function parseBasisPoints(raw: string, field: string, stkCd: string): number | null {
-  const fail = (reason: string) => new RowValueError({ stkCd, field, raw: String(raw), reason });
+  const fail = failure(raw, field, stkCd);
   if (typeof raw !== 'string') throw fail('is not a string');
   if (raw === '') return null;
   const match = DECIMAL.exec(raw);
@@ -143,14 +156,10 @@ export interface KiwoomPrice {
  * negative price ("-65000" is 65,000 won, down). `""` and 4294967295 are null.
  */
 export function parseKiwoomPrice(raw: string, field: string, stkCd: string): KiwoomPrice | null {
-  const fail = (reason: string) => new RowValueError({ stkCd, field, raw: String(raw), reason });
-  if (typeof raw !== 'string') throw fail('is not a string');
-  if (raw === '') return null;
-  const match = INTEGER.exec(raw);
-  if (!match) {
-    throw DECIMAL.test(raw) ? fail('is not a whole number') : fail('is not a number');
-  }
-  const [, sign = '', digits = ''] = match;
+  const fail = failure(raw, field, stkCd);
+  const parts = integerParts(raw, fail);
+  if (parts === null) return null;
+  const { sign, digits } = parts;
   if (isSaturated(digits)) return null;
   const price = safeFromDigits(digits);
   if (price === null) throw fail('is out of the safe integer range');

@@ -2,16 +2,17 @@
 // marked sent after it. A retried scan finds the entry and neither re-sends a
 // sent alert nor forgets an unsent one.
 import {
-  BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type UpdateCommandInput,
+  type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { alertIdOf, type RuleId, type TradingDay } from '../domain/types.ts';
-import { BATCH_GET_LIMIT, chunk, untilProcessed, type BackoffOptions } from './batch.ts';
+import { batchGetConsistent, type BackoffOptions } from './batch.ts';
 import { CorruptItemError, isConditionalCheckFailed, LedgerEntryNotFoundError } from './errors.ts';
 import { ALERT_PREFIX, alertKey } from './keys.ts';
 import { UNSENT_INDEX, UNSENT_MARK } from './tables.ts';
@@ -102,35 +103,8 @@ export class AlertLedger {
 
   /** Creates a pending entry unless one exists for (code, day, rule); then returns that one untouched. */
   async record(entry: NewLedgerEntry): Promise<RecordResult> {
-    const at = this.now().toISOString();
-    const created: LedgerEntry = {
-      alertId: entry.alertId ?? alertIdOf(entry.stkCd, entry.dt, entry.rule),
-      stkCd: entry.stkCd,
-      dt: entry.dt,
-      rule: entry.rule,
-      status: 'pending',
-      message: entry.message,
-      revision: entry.revision,
-      createdAt: at,
-      updatedAt: at,
-      attempts: 0,
-    };
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...toLedgerItem(created), unsent: UNSENT_MARK },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return { created: true, entry: created };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      // The document client does not unmarshall an error's Item, so read it back.
-      const existing = await this.get(entry.stkCd, entry.dt, entry.rule);
-      if (!existing) throw error; // deleted between the two calls: let the caller retry
-      return { created: false, existing };
-    }
+    const created = newLedgerEntry(entry, 'pending', this.now().toISOString());
+    return this.create(created, { ...toLedgerItem(created), unsent: UNSENT_MARK });
   }
 
   /**
@@ -139,36 +113,12 @@ export class AlertLedger {
    * entry for (code, day, rule), whatever its status, is returned untouched.
    */
   async recordSuppressed(entry: SuppressedLedgerEntry): Promise<RecordResult> {
-    const at = this.now().toISOString();
     const created: LedgerEntry = {
-      alertId: entry.alertId ?? alertIdOf(entry.stkCd, entry.dt, entry.rule),
-      stkCd: entry.stkCd,
-      dt: entry.dt,
-      rule: entry.rule,
-      status: 'suppressed',
-      message: entry.message,
-      revision: entry.revision,
-      createdAt: at,
-      updatedAt: at,
-      attempts: 0,
+      ...newLedgerEntry(entry, 'suppressed', this.now().toISOString()),
       suppressedReason: entry.reason.slice(0, LAST_ERROR_MAX),
     };
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          // No `unsent` attribute: a suppressed entry never enters the retry index.
-          Item: toLedgerItem(created),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return { created: true, entry: created };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      const existing = await this.get(entry.stkCd, entry.dt, entry.rule);
-      if (!existing) throw error;
-      return { created: false, existing };
-    }
+    // No `unsent` attribute: a suppressed entry never enters the retry index.
+    return this.create(created, toLedgerItem(created));
   }
 
   /**
@@ -178,75 +128,50 @@ export class AlertLedger {
    */
   async recordResend(stkCd: string, dt: TradingDay, rule: RuleId, messageId: string): Promise<LedgerEntry> {
     const at = this.now().toISOString();
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: alertKey(stkCd, dt, rule),
-          UpdateExpression: 'SET last_resent_at = :at, last_resend_message_id = :messageId, updated_at = :at ADD resends :one',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':at': at, ':messageId': messageId, ':one': 1 },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return fromLedgerItem(out.Attributes ?? {});
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new LedgerEntryNotFoundError(stkCd, dt, rule, { cause: error });
-      throw error;
-    }
+    return this.update(stkCd, dt, rule, {
+      UpdateExpression: 'SET last_resent_at = :at, last_resend_message_id = :messageId, updated_at = :at ADD resends :one',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':at': at, ':messageId': messageId, ':one': 1 },
+    });
   }
 
   async markSent(stkCd: string, dt: TradingDay, rule: RuleId, messageId: string): Promise<LedgerEntry> {
     const at = this.now().toISOString();
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: alertKey(stkCd, dt, rule),
-          // REMOVE unsent takes the entry out of the sparse index.
-          UpdateExpression:
-            'SET #status = :sent, sent_at = :at, updated_at = :at, message_id = :messageId ADD attempts :one REMOVE unsent',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':sent': 'sent', ':at': at, ':messageId': messageId, ':one': 1 },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return fromLedgerItem(out.Attributes ?? {});
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new LedgerEntryNotFoundError(stkCd, dt, rule, { cause: error });
-      throw error;
-    }
+    return this.update(stkCd, dt, rule, {
+      // REMOVE unsent takes the entry out of the sparse index.
+      UpdateExpression:
+        'SET #status = :sent, sent_at = :at, updated_at = :at, message_id = :messageId ADD attempts :one REMOVE unsent',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':sent': 'sent', ':at': at, ':messageId': messageId, ':one': 1 },
+    });
   }
 
   /** Counts the attempt and keeps the entry unsent. A sent entry stays sent. */
   async markFailed(stkCd: string, dt: TradingDay, rule: RuleId, error: string): Promise<LedgerEntry> {
     const at = this.now().toISOString();
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: alertKey(stkCd, dt, rule),
-          UpdateExpression: 'SET #status = :failed, last_error = :error, updated_at = :at ADD attempts :one',
-          ConditionExpression: 'attribute_exists(pk) AND #status <> :sent',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':failed': 'failed',
-            ':sent': 'sent',
-            ':error': error.slice(0, LAST_ERROR_MAX),
-            ':at': at,
-            ':one': 1,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return fromLedgerItem(out.Attributes ?? {});
-    } catch (cause) {
-      if (!isConditionalCheckFailed(cause)) throw cause;
-      const current = await this.get(stkCd, dt, rule);
-      if (current) return current;
-      throw new LedgerEntryNotFoundError(stkCd, dt, rule, { cause });
-    }
+    return this.update(
+      stkCd,
+      dt,
+      rule,
+      {
+        UpdateExpression: 'SET #status = :failed, last_error = :error, updated_at = :at ADD attempts :one',
+        ConditionExpression: 'attribute_exists(pk) AND #status <> :sent',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':failed': 'failed',
+          ':sent': 'sent',
+          ':error': error.slice(0, LAST_ERROR_MAX),
+          ':at': at,
+          ':one': 1,
+        },
+      },
+      async (cause) => {
+        const current = await this.get(stkCd, dt, rule);
+        if (current) return current;
+        throw new LedgerEntryNotFoundError(stkCd, dt, rule, { cause });
+      },
+    );
   }
 
   async get(stkCd: string, dt: TradingDay, rule: RuleId): Promise<LedgerEntry | undefined> {
@@ -282,20 +207,7 @@ export class AlertLedger {
     } while (startKey);
 
     const fresh: LedgerEntry[] = [];
-    for (const keysChunk of chunk(keys, BATCH_GET_LIMIT)) {
-      await untilProcessed(
-        'BatchGetItem',
-        keysChunk,
-        async (batch) => {
-          const out = await this.doc.send(
-            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: batch, ConsistentRead: true } } }),
-          );
-          for (const item of out.Responses?.[this.tableName] ?? []) fresh.push(fromLedgerItem(item));
-          return out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        },
-        this.options.backoff,
-      );
-    }
+    await batchGetConsistent(this.doc, this.tableName, keys, (item) => fresh.push(fromLedgerItem(item)), this.options.backoff);
     return fresh.filter((entry) => entry.status !== 'sent' && entry.status !== 'suppressed').sort(byCreatedAt);
   }
 
@@ -353,6 +265,68 @@ export class AlertLedger {
     const entries = items.map(fromLedgerItem).sort(newestFirst);
     return query.limit !== undefined ? entries.slice(0, Math.max(0, query.limit)) : entries;
   }
+
+  /** Puts `item` (the form of `created`) unless an entry exists for its key; then returns that one. */
+  private async create(created: LedgerEntry, item: Record<string, unknown>): Promise<RecordResult> {
+    try {
+      await this.doc.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+      return { created: true, entry: created };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // The document client does not unmarshall an error's Item, so read it back.
+      const existing = await this.get(created.stkCd, created.dt, created.rule);
+      if (!existing) throw error; // deleted between the two calls: let the caller retry
+      return { created: false, existing };
+    }
+  }
+
+  /**
+   * Updates the entry for (code, day, rule) and returns it as it now is.
+   * When the condition fails, `onConditionFailed` decides; by default the
+   * entry is taken not to exist.
+   */
+  private async update(
+    stkCd: string,
+    dt: TradingDay,
+    rule: RuleId,
+    update: LedgerUpdate,
+    onConditionFailed: (cause: unknown) => Promise<LedgerEntry> = (cause) =>
+      Promise.reject(new LedgerEntryNotFoundError(stkCd, dt, rule, { cause })),
+  ): Promise<LedgerEntry> {
+    let out: UpdateCommandOutput;
+    try {
+      out = await this.doc.send(
+        new UpdateCommand({ TableName: this.tableName, Key: alertKey(stkCd, dt, rule), ...update, ReturnValues: 'ALL_NEW' }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return onConditionFailed(error);
+      throw error;
+    }
+    return fromLedgerItem(out.Attributes ?? {});
+  }
+}
+
+/** What an update sets and on which condition; the key and ReturnValues are the ledger's. */
+type LedgerUpdate = Pick<
+  UpdateCommandInput,
+  'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+>;
+
+function newLedgerEntry(entry: NewLedgerEntry, status: LedgerStatus, at: string): LedgerEntry {
+  return {
+    alertId: entry.alertId ?? alertIdOf(entry.stkCd, entry.dt, entry.rule),
+    stkCd: entry.stkCd,
+    dt: entry.dt,
+    rule: entry.rule,
+    status,
+    message: entry.message,
+    revision: entry.revision,
+    createdAt: at,
+    updatedAt: at,
+    attempts: 0,
+  };
 }
 
 function byCreatedAt(a: LedgerEntry, b: LedgerEntry): number {

@@ -3,6 +3,7 @@
 // when a partition is throttled; AWS asks callers to retry those with
 // exponential backoff.
 import { setTimeout as delay } from 'node:timers/promises';
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchIncompleteError } from './errors.ts';
 
 export const BATCH_WRITE_LIMIT = 25;
@@ -45,5 +46,31 @@ export async function untilProcessed<T>(
       await sleep(Math.floor(random() * Math.min(cap, base * 2 ** (attempt - 2))));
     }
     left = await send(left);
+  }
+}
+
+/**
+ * Reads the items under `keys` with consistent reads, BATCH_GET_LIMIT keys a
+ * call, retrying unprocessed keys; hands each item to `onItem` as it comes.
+ * Keys without an item are skipped; the order is DynamoDB's.
+ */
+export async function batchGetConsistent(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly Record<string, unknown>[],
+  onItem: (item: Record<string, unknown>) => void,
+  options: BackoffOptions = {},
+): Promise<void> {
+  for (const keysChunk of chunk(keys, BATCH_GET_LIMIT)) {
+    await untilProcessed(
+      'BatchGetItem',
+      keysChunk,
+      async (batch) => {
+        const out = await doc.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: batch, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[tableName] ?? []) onItem(item);
+        return out.UnprocessedKeys?.[tableName]?.Keys ?? [];
+      },
+      options,
+    );
   }
 }

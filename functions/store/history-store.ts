@@ -2,7 +2,6 @@
 // state it left behind, so a revised day can be re-evaluated from the day
 // before it) and one "where did the last scan get to" item.
 import {
-  BatchGetCommand,
   BatchWriteCommand,
   PutCommand,
   QueryCommand,
@@ -19,7 +18,7 @@ import {
   type Snapshot,
   type TradingDay,
 } from '../domain/types.ts';
-import { BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, chunk, untilProcessed, type BackoffOptions } from './batch.ts';
+import { BATCH_WRITE_LIMIT, batchGetConsistent, chunk, untilProcessed, type BackoffOptions } from './batch.ts';
 import { CorruptItemError } from './errors.ts';
 import { codeStateKey, snapshotKey, SNAPSHOT_PREFIX } from './keys.ts';
 
@@ -297,23 +296,16 @@ export class HistoryStore {
   async codeStates(stkCds: readonly string[]): Promise<Map<string, CodeState>> {
     const states = new Map<string, CodeState>();
     const keys: Record<string, unknown>[] = [...new Set(stkCds)].map((stkCd) => ({ ...codeStateKey(stkCd) }));
-    for (const keysChunk of chunk(keys, BATCH_GET_LIMIT)) {
-      await untilProcessed(
-        'BatchGetItem',
-        keysChunk,
-        async (batch) => {
-          const out = await this.doc.send(
-            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: batch, ConsistentRead: true } } }),
-          );
-          for (const item of out.Responses?.[this.tableName] ?? []) {
-            const state = fromCodeStateItem(item);
-            states.set(state.stkCd, state);
-          }
-          return out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        },
-        this.backoff,
-      );
-    }
+    await batchGetConsistent(
+      this.doc,
+      this.tableName,
+      keys,
+      (item) => {
+        const state = fromCodeStateItem(item);
+        states.set(state.stkCd, state);
+      },
+      this.backoff,
+    );
     return states;
   }
 

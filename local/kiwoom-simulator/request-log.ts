@@ -101,3 +101,13 @@ export class RequestLog {
     return { total: this.counters.total, byApiId: { ...this.counters.byApiId }, rateLimited: this.counters.rateLimited };
   }
 }
+
+/** The most arrivals in any rolling second, from arrival times in ms (ascending, e.g. `timeMs`). */
+export function busiestSecond(times: number[]): number {
+  let most = 0;
+  for (let i = 0, j = 0; j < times.length; j += 1) {
+    while (times[j]! - times[i]! >= 1000) i += 1;
+    most = Math.max(most, j - i + 1);
+  }
+  return most;
+}

@@ -2,88 +2,17 @@
 // them: `node bin/kfa.js …` in a child process pointed at DynamoDB Local and
 // fauxqs. Each spawn costs a second or two of tsx start-up, so the commands
 // run once, in two parallel waves, and the tests assert on the results.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAlertMessage, snsMessageJson } from '../../functions/domain/messages.ts';
-import { alertIdOf } from '../../functions/domain/types.ts';
-import type { Alert, Finding, RawRow, Snapshot } from '../../functions/domain/types.ts';
-import { AlertLedger, type NewLedgerEntry } from '../../functions/store/alert-ledger.ts';
+import { AlertLedger } from '../../functions/store/alert-ledger.ts';
 import { WatchlistStore } from '../../functions/store/watchlist-store.ts';
-import { localAwsEnv, type ReceivedAlert, type Subscriber } from '../../local/local-aws.ts';
-import { localAwsInfo, localClients, newTopicWithQueue, uniqueTables } from '../support/aws.ts';
+import type { ReceivedAlert, Subscriber } from '../../local/local-aws.ts';
+import { localClients, newTopicWithQueue, uniqueTables } from '../support/aws.ts';
+import { kfaEnv, spawnKfa, type CliResult } from '../support/cli.ts';
+import { CHG, CROSS_UP, ledgerEntry } from '../support/ledger-fixtures.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SKT = '017670';
 const KT = '030200';
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function row(dt: string): RawRow {
-  return {
-    dt,
-    close_pric: '+51000',
-    pred_pre: '+100',
-    trde_qty: '1000',
-    chg_qty: '+50000',
-    poss_stkcnt: '49050000',
-    wght: '+49.05',
-    gain_pos_stkcnt: '50950000',
-    frgnr_limit: '100000000',
-    frgnr_limit_irds: '0',
-    limit_exh_rt: '+49.05',
-  };
-}
-
-function snapshot(stkCd: string, dt: string): Snapshot {
-  return {
-    stkCd,
-    dt,
-    closePrice: 51000,
-    closeDirection: 'up',
-    predPre: 100,
-    tradeQty: 1000,
-    chgQty: 50_000,
-    possStkcnt: 49_050_000,
-    wghtBp: 4905,
-    gainPosStkcnt: 50_950_000,
-    frgnrLimit: 100_000_000,
-    frgnrLimitIrds: 0,
-    limitExhRtBp: 4905,
-    row: row(dt),
-  };
-}
-
-const CROSS_UP: Finding = {
-  rule: 'limit_exh_rt_cross_up',
-  direction: 'up',
-  severity: 'critical',
-  threshold: 4900,
-  thresholdsCrossed: [4900],
-  value: 4905,
-  previousValue: 4880,
-};
-
-const CHG: Finding = { rule: 'chg_qty_abs', direction: 'up', severity: 'warning', threshold: 10_000, value: 50_000, previousValue: 0 };
-
-function entry(stkCd: string, name: string, dt: string, finding: Finding): NewLedgerEntry {
-  const alert: Alert = { ...finding, alertId: alertIdOf(stkCd, dt, finding.rule), stkCd, name, dt, previousDt: '20250303', revision: false };
-  const current = snapshot(stkCd, dt);
-  const message = buildAlertMessage(alert, { current, recent: [current] });
-  return {
-    stkCd,
-    dt,
-    rule: finding.rule,
-    revision: false,
-    message: { subject: message.subject, messageJson: snsMessageJson(message), attributes: message.attributes },
-  };
-}
-
-let env: Record<string, string>;
 let ledger: AlertLedger;
 let watchlist: WatchlistStore;
 let subscriber: Subscriber;
@@ -91,42 +20,25 @@ let subscriber: Subscriber;
 const results: Record<string, CliResult> = {};
 let received: ReceivedAlert[] = [];
 
-function kfa(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/kfa.js', ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 beforeAll(async () => {
   const tables = await uniqueTables();
   const topic = await newTopicWithQueue();
   subscriber = topic.subscriber;
-  env = Object.fromEntries(
-    Object.entries({
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      ...localAwsEnv(localAwsInfo()),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      WATCHLIST_TABLE: tables.watchlistTable,
-      HISTORY_TABLE: tables.historyTable,
-      ALERT_TOPIC_ARN: topic.topicArn,
-    }).filter((e): e is [string, string] => e[1] !== undefined),
-  );
+  const env = kfaEnv({
+    WATCHLIST_TABLE: tables.watchlistTable,
+    HISTORY_TABLE: tables.historyTable,
+    ALERT_TOPIC_ARN: topic.topicArn,
+  });
+  const kfa = (args: string[]) => spawnKfa(args, env);
   const { doc } = localClients();
   let clock = Date.parse('2025-03-04T09:40:00.000Z');
   ledger = new AlertLedger(doc, tables.historyTable, { now: () => new Date((clock += 1000)) });
   watchlist = new WatchlistStore(doc, tables.watchlistTable);
 
-  await ledger.record(entry(SKT, 'SK텔레콤', '20250303', CHG));
-  await ledger.record(entry(SKT, 'SK텔레콤', '20250304', CROSS_UP));
+  await ledger.record(ledgerEntry(SKT, '20250303', CHG, 'SK텔레콤'));
+  await ledger.record(ledgerEntry(SKT, '20250304', CROSS_UP, 'SK텔레콤'));
   await ledger.markSent(SKT, '20250304', 'limit_exh_rt_cross_up', 'msg-original');
-  await ledger.recordSuppressed({ ...entry(KT, 'KT', '20250305', CHG), reason: 'snoozed until 20250310' });
+  await ledger.recordSuppressed({ ...ledgerEntry(KT, '20250305', CHG, 'KT'), reason: 'snoozed until 20250310' });
   await watchlist.put({ stk_cd: SKT, name: 'SK텔레콤', limit_exh_rt_above: 49 });
 
   const [listJson, listTable, listSuppressed, resendUnknown, resendBadId, snooze, addHabits, addBadTemplate] = await Promise.all([

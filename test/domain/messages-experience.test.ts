@@ -17,9 +17,11 @@ import {
 } from '../../functions/domain/messages.ts';
 import { alertIdOf } from '../../functions/domain/types.ts';
 import type { Alert, Finding, RawRow, Snapshot } from '../../functions/domain/types.ts';
+import { kiwoomRow, snapshot as fixtureSnapshot } from '../support/domain-fixtures.ts';
 
+/** 017670 on 20250304 at 49.50%. */
 function row(overrides: Partial<RawRow> = {}): RawRow {
-  return {
+  return kiwoomRow({
     dt: '20250304',
     close_pric: '+51000',
     pred_pre: '+100',
@@ -29,15 +31,14 @@ function row(overrides: Partial<RawRow> = {}): RawRow {
     wght: '+49.50',
     gain_pos_stkcnt: '1000000',
     frgnr_limit: '50500000',
-    frgnr_limit_irds: '0',
     limit_exh_rt: '+49.50',
     ...overrides,
-  };
+  });
 }
 
 function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
   const dt = overrides.dt ?? '20250304';
-  return {
+  return fixtureSnapshot({
     stkCd: '017670',
     dt,
     closePrice: 51000,
@@ -49,11 +50,10 @@ function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     wghtBp: 4950,
     gainPosStkcnt: 1_000_000,
     frgnrLimit: 50_500_000,
-    frgnrLimitIrds: 0,
     limitExhRtBp: 4950,
     row: row({ dt }),
     ...overrides,
-  };
+  });
 }
 
 const REMINDER: Finding = {

@@ -13,10 +13,11 @@ import type { AlertMessageContext } from '../../functions/domain/messages.ts';
 import { sparkline } from '../../functions/domain/sparkline.ts';
 import { RULE_IDS, alertIdOf } from '../../functions/domain/types.ts';
 import type { Alert, Finding, RawRow, RuleId, Snapshot } from '../../functions/domain/types.ts';
+import { kiwoomRow, snapshot as fixtureSnapshot } from '../support/domain-fixtures.ts';
 
+/** A day at 49.12%, just past the 49% threshold. */
 function row(overrides: Partial<RawRow> = {}): RawRow {
-  return {
-    dt: '20241105',
+  return kiwoomRow({
     close_pric: '+135300',
     pred_pre: '+100',
     trde_qty: '1',
@@ -24,19 +25,13 @@ function row(overrides: Partial<RawRow> = {}): RawRow {
     poss_stkcnt: '12538874',
     wght: '+49.12',
     gain_pos_stkcnt: '12987832',
-    frgnr_limit: '25526706',
-    frgnr_limit_irds: '0',
     limit_exh_rt: '+49.12',
     ...overrides,
-  };
+  });
 }
 
 function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
-  const dt = overrides.dt ?? '20241105';
-  return {
-    stkCd: '005930',
-    dt,
-    closePrice: 135300,
+  return fixtureSnapshot({
     closeDirection: 'up',
     predPre: 100,
     tradeQty: 1,
@@ -44,12 +39,10 @@ function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     possStkcnt: 12_538_874,
     wghtBp: 4912,
     gainPosStkcnt: 12_987_832,
-    frgnrLimit: 25_526_706,
-    frgnrLimitIrds: 0,
     limitExhRtBp: 4912,
-    row: row({ dt }),
+    row: row({ dt: overrides.dt ?? '20241105' }),
     ...overrides,
-  };
+  });
 }
 
 const FINDINGS: Record<RuleId, Finding> = {

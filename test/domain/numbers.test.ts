@@ -9,17 +9,9 @@ import {
   RowError,
   RowValueError,
 } from '../../functions/domain/numbers.ts';
+import { thrown } from '../support/domain-fixtures.ts';
 
 const STK = '005930';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('parseKiwoomInteger', () => {
   it('reads a signed value', () => {

@@ -9,33 +9,12 @@ import {
 } from '../../functions/domain/parse.ts';
 import type { RawRow, Snapshot } from '../../functions/domain/types.ts';
 import specExample from '../fixtures/ka10008-spec-example.json' with { type: 'json' };
+import { kiwoomRow, thrown } from '../support/domain-fixtures.ts';
 
 const STK = '005930';
 
 function rawRow(overrides: Partial<Record<keyof RawRow, unknown>> = {}): Record<string, unknown> {
-  return {
-    dt: '20241105',
-    close_pric: '135300',
-    pred_pre: '0',
-    trde_qty: '0',
-    chg_qty: '0',
-    poss_stkcnt: '6663509',
-    wght: '+26.10',
-    gain_pos_stkcnt: '18863197',
-    frgnr_limit: '25526706',
-    frgnr_limit_irds: '0',
-    limit_exh_rt: '+26.10',
-    ...overrides,
-  };
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
+  return { ...kiwoomRow(), ...overrides };
 }
 
 type Figures = Omit<Snapshot, 'stkCd' | 'row'>;

@@ -9,62 +9,40 @@ import {
   isSnoozed,
 } from '../../functions/domain/rules.ts';
 import { EMPTY_RULE_STATE } from '../../functions/domain/types.ts';
-import type { Finding, RawRow, RuleId, Snapshot, WatchSettings } from '../../functions/domain/types.ts';
+import type { Finding, RuleId, Snapshot, WatchSettings } from '../../functions/domain/types.ts';
+import { kiwoomRow, snapshot as fixtureSnapshot, watchSettings } from '../support/domain-fixtures.ts';
 
 /** The i-th trading day of the fixtures (calendar days; the engine only orders them). */
 function dtOf(i: number): string {
   return new Date(Date.UTC(2025, 2, 3) + i * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
 }
 
-function row(dt: string): RawRow {
-  return {
-    dt,
-    close_pric: '50000',
-    pred_pre: '0',
-    trde_qty: '0',
-    chg_qty: '0',
-    poss_stkcnt: '49000000',
-    wght: '+49.00',
-    gain_pos_stkcnt: '51000000',
-    frgnr_limit: '100000000',
-    frgnr_limit_irds: '0',
-    limit_exh_rt: '+49.00',
-  };
-}
-
 function snapshot(i: number, overrides: Partial<Snapshot> = {}): Snapshot {
   const dt = dtOf(i);
-  return {
+  return fixtureSnapshot({
     stkCd: '017670',
     dt,
     closePrice: 50000,
-    closeDirection: 'unchanged',
-    predPre: 0,
-    tradeQty: 0,
-    chgQty: 0,
     possStkcnt: 49_000_000,
     wghtBp: 4900,
     gainPosStkcnt: 51_000_000,
     frgnrLimit: 100_000_000,
-    frgnrLimitIrds: 0,
     limitExhRtBp: 4900,
-    row: row(dt),
+    row: kiwoomRow({
+      dt,
+      close_pric: '50000',
+      poss_stkcnt: '49000000',
+      wght: '+49.00',
+      gain_pos_stkcnt: '51000000',
+      frgnr_limit: '100000000',
+      limit_exh_rt: '+49.00',
+    }),
     ...overrides,
-  };
+  });
 }
 
 function settings(overrides: Partial<WatchSettings> = {}): WatchSettings {
-  return {
-    stkCd: '017670',
-    enabled: true,
-    aboveBp: [],
-    belowBp: [],
-    moveBp: null,
-    chgQtyAbs: null,
-    hysteresisBp: 0,
-    frgnrLimitChange: false,
-    ...overrides,
-  };
+  return watchSettings({ stkCd: '017670', ...overrides });
 }
 
 /** Consecutive trading days with the given limit exhaustion rates (bp). */

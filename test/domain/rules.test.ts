@@ -2,59 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateDay, evaluateHistory, toAlert } from '../../functions/domain/rules.ts';
 import { EMPTY_RULE_STATE } from '../../functions/domain/types.ts';
-import type { Finding, RawRow, RuleState, Snapshot, WatchSettings } from '../../functions/domain/types.ts';
-
-function row(overrides: Partial<RawRow> = {}): RawRow {
-  return {
-    dt: '20241105',
-    close_pric: '135300',
-    pred_pre: '0',
-    trde_qty: '0',
-    chg_qty: '0',
-    poss_stkcnt: '6663509',
-    wght: '+26.10',
-    gain_pos_stkcnt: '18863197',
-    frgnr_limit: '25526706',
-    frgnr_limit_irds: '0',
-    limit_exh_rt: '+26.10',
-    ...overrides,
-  };
-}
-
-function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
-  const dt = overrides.dt ?? '20241105';
-  return {
-    stkCd: '005930',
-    dt,
-    closePrice: 135300,
-    closeDirection: 'unchanged',
-    predPre: 0,
-    tradeQty: 0,
-    chgQty: 0,
-    possStkcnt: 6663509,
-    wghtBp: 2610,
-    gainPosStkcnt: 18863197,
-    frgnrLimit: 25526706,
-    frgnrLimitIrds: 0,
-    limitExhRtBp: 2610,
-    row: row({ dt }),
-    ...overrides,
-  };
-}
-
-function settings(overrides: Partial<WatchSettings> = {}): WatchSettings {
-  return {
-    stkCd: '005930',
-    enabled: true,
-    aboveBp: [],
-    belowBp: [],
-    moveBp: null,
-    chgQtyAbs: null,
-    hysteresisBp: 0,
-    frgnrLimitChange: false,
-    ...overrides,
-  };
-}
+import type { Finding, RuleState, Snapshot, WatchSettings } from '../../functions/domain/types.ts';
+import { snapshot, watchSettings as settings } from '../support/domain-fixtures.ts';
 
 /** Consecutive trading days with the given rates (bp), oldest first. */
 function days(rates: (number | null)[]): Snapshot[] {

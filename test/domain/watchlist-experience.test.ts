@@ -4,29 +4,17 @@ import { describe, expect, it } from 'vitest';
 import type { WatchSettings } from '../../functions/domain/types.ts';
 import {
   DEFAULTS_KEY,
-  formatWatchProblems,
   resolveWatchSettings,
   toWatchItem,
   validateDefaultsItem,
   WatchItemError,
-  type WatchProblem,
-  type WatchResult,
 } from '../../functions/domain/watchlist.ts';
+import { problemsOf, settingsOf } from '../support/domain-fixtures.ts';
 
 const STK = '017670';
 
 function item(attributes: Record<string, unknown> = {}): Record<string, unknown> {
   return { stk_cd: STK, ...attributes };
-}
-
-function settingsOf(result: WatchResult): WatchSettings {
-  if (!result.ok) throw new Error(formatWatchProblems(result));
-  return result.settings;
-}
-
-function problemsOf(result: WatchResult): WatchProblem[] {
-  if (result.ok) throw new Error(`expected problems, got ${JSON.stringify(result.settings)}`);
-  return result.problems;
 }
 
 describe('defaults', () => {

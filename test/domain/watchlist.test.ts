@@ -9,9 +9,8 @@ import {
   validateDefaultsItem,
   WatchItemError,
   watchItemSchema,
-  type WatchProblem,
-  type WatchResult,
 } from '../../functions/domain/watchlist.ts';
+import { problemsOf, settingsOf, watchSettings } from '../support/domain-fixtures.ts';
 
 const STK = '005930';
 
@@ -23,26 +22,7 @@ function defaultsItem(attributes: Record<string, unknown> = {}): Record<string, 
   return { stk_cd: DEFAULTS_KEY, ...attributes };
 }
 
-function settingsOf(result: WatchResult): WatchSettings {
-  if (!result.ok) throw new Error(formatWatchProblems(result));
-  return result.settings;
-}
-
-function problemsOf(result: WatchResult): WatchProblem[] {
-  if (result.ok) throw new Error(`expected problems, got ${JSON.stringify(result.settings)}`);
-  return result.problems;
-}
-
-const BARE_SETTINGS: WatchSettings = {
-  stkCd: STK,
-  enabled: true,
-  aboveBp: [],
-  belowBp: [],
-  moveBp: null,
-  chgQtyAbs: null,
-  hysteresisBp: 0,
-  frgnrLimitChange: true,
-};
+const BARE_SETTINGS: WatchSettings = watchSettings({ stkCd: STK, frgnrLimitChange: true });
 
 describe('resolveWatchSettings: one item', () => {
   it('gives a bare item every rule off and the documented defaults', () => {

@@ -2,6 +2,7 @@
 // window (a few seconds each): the client must pipeline up to the allowance
 // without a single 1700, and settle at a lower allowance the server states.
 import { describe, expect, it } from 'vitest';
+import { busiestSecond } from '../../local/kiwoom-simulator/request-log.ts';
 import type { KiwoomSimulator } from '../../local/kiwoom-simulator/server.ts';
 import { clientFor, history, requestsFor, simulator } from './support.ts';
 
@@ -15,16 +16,6 @@ async function simulatorWithCodes(n: number, allowance: number, latencyMs: numbe
     allowance: { ka10008: allowance, au10001: 5 },
     data: Object.fromEntries(codes(n).map((c) => [c, history(c, 3)])),
   });
-}
-
-/** The most arrivals the simulator saw in any rolling second. */
-function busiestSecond(times: number[]): number {
-  let most = 0;
-  for (let i = 0, j = 0; j < times.length; j += 1) {
-    while (times[j]! - times[i]! >= 1000) i += 1;
-    most = Math.max(most, j - i + 1);
-  }
-  return most;
 }
 
 describe('rate limiting against the strict window', () => {

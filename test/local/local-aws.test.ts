@@ -3,17 +3,9 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { startLocalAws } from '../../local/local-aws.ts';
+import { isAlive } from '../support/process.ts';
 
 const holder = fileURLToPath(new URL('./fixtures/hold-local-aws.ts', import.meta.url));
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A killed process lingers as a zombie until its new parent reaps it. */
 async function expectGone(pid: number): Promise<void> {

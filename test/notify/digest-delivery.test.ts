@@ -1,14 +1,13 @@
 // ALERT_DELIVERY=digest against the real ledger (DynamoDB Local) and topic
 // (fauxqs): one message per run, exactly once across a failed publish.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildAlertMessage, snsMessageJson, type DigestPayload } from '../../functions/domain/messages.ts';
-import { alertIdOf } from '../../functions/domain/types.ts';
-import type { Alert, Finding, RawRow, Snapshot } from '../../functions/domain/types.ts';
+import type { DigestPayload } from '../../functions/domain/messages.ts';
 import { deliverDigest, type DigestPublisher } from '../../functions/notify/digest-delivery.ts';
 import { SnsAlertPublisher } from '../../functions/notify/sns-publisher.ts';
 import { AlertLedger, type LedgerEntry, type NewLedgerEntry } from '../../functions/store/alert-ledger.ts';
 import type { Subscriber } from '../../local/local-aws.ts';
 import { localClients, newTopicWithQueue, uniqueTables } from '../support/aws.ts';
+import { CHG, CROSS_UP, ledgerEntry } from '../support/ledger-fixtures.ts';
 
 let ledger: AlertLedger;
 let subscriber: Subscriber;
@@ -27,59 +26,6 @@ afterEach(async () => {
   await subscriber.close();
 });
 
-function row(dt: string): RawRow {
-  return {
-    dt,
-    close_pric: '+51000',
-    pred_pre: '+100',
-    trde_qty: '1000',
-    chg_qty: '+50000',
-    poss_stkcnt: '49050000',
-    wght: '+49.05',
-    gain_pos_stkcnt: '50950000',
-    frgnr_limit: '100000000',
-    frgnr_limit_irds: '0',
-    limit_exh_rt: '+49.05',
-  };
-}
-
-function snapshot(stkCd: string, dt: string): Snapshot {
-  return {
-    stkCd,
-    dt,
-    closePrice: 51000,
-    closeDirection: 'up',
-    predPre: 100,
-    tradeQty: 1000,
-    chgQty: 50_000,
-    possStkcnt: 49_050_000,
-    wghtBp: 4905,
-    gainPosStkcnt: 50_950_000,
-    frgnrLimit: 100_000_000,
-    frgnrLimitIrds: 0,
-    limitExhRtBp: 4905,
-    row: row(dt),
-  };
-}
-
-const CHG: Finding = { rule: 'chg_qty_abs', direction: 'up', severity: 'warning', threshold: 10_000, value: 50_000, previousValue: 0 };
-const CROSS: Finding = {
-  rule: 'limit_exh_rt_cross_up',
-  direction: 'up',
-  severity: 'critical',
-  threshold: 4900,
-  thresholdsCrossed: [4900],
-  value: 4905,
-  previousValue: 4880,
-};
-
-function newEntry(stkCd: string, dt: string, finding: Finding): NewLedgerEntry {
-  const alert: Alert = { ...finding, alertId: alertIdOf(stkCd, dt, finding.rule), stkCd, dt, previousDt: '20250303', revision: false };
-  const current = snapshot(stkCd, dt);
-  const message = buildAlertMessage(alert, { current, recent: [current] });
-  return { stkCd, dt, rule: finding.rule, revision: false, message: { subject: message.subject, messageJson: snsMessageJson(message), attributes: message.attributes } };
-}
-
 /** What the scan does per new alert: ledger first. */
 async function recorded(...entries: NewLedgerEntry[]): Promise<LedgerEntry[]> {
   const out: LedgerEntry[] = [];
@@ -96,7 +42,7 @@ const failing: DigestPublisher = {
 
 describe('deliverDigest', () => {
   it('publishes one message for every alert of a run and marks each sent under its id', async () => {
-    const run = await recorded(newEntry('017670', '20250304', CROSS), newEntry('030200', '20250304', CHG));
+    const run = await recorded(ledgerEntry('017670', '20250304', CROSS_UP), ledgerEntry('030200', '20250304', CHG));
     const delivery = await deliverDigest(ledger, publisher, run, { runId: 'run-1' });
     const received = await subscriber.receive({ waitMs: 3000 });
     expect(received.map((r) => [r.attributes.rule, r.attributes.severity, r.attributes.alert_count])).toEqual([['digest', 'critical', '2']]);
@@ -107,12 +53,12 @@ describe('deliverDigest', () => {
   });
 
   it('re-sends a failed digest with the next run, merged with its alerts, never doubled', async () => {
-    const first = await recorded(newEntry('017670', '20250304', CROSS), newEntry('030200', '20250304', CHG));
+    const first = await recorded(ledgerEntry('017670', '20250304', CROSS_UP), ledgerEntry('030200', '20250304', CHG));
     const failed = await deliverDigest(ledger, failing, first, { runId: 'run-1' });
     expect(failed.failed).toHaveLength(2);
 
     // The next run: what the ledger still holds unsent, then this run's alert.
-    const second = [...(await ledger.unsent()), ...(await recorded(newEntry('017670', '20250305', CHG)))];
+    const second = [...(await ledger.unsent()), ...(await recorded(ledgerEntry('017670', '20250305', CHG)))];
     await deliverDigest(ledger, publisher, second, { runId: 'run-2' });
     // A third run finds nothing left to send.
     const third = await deliverDigest(ledger, publisher, await ledger.unsent(), { runId: 'run-3' });
@@ -125,14 +71,14 @@ describe('deliverDigest', () => {
   });
 
   it('leaves a failed digest unsent, with the error, for the next run', async () => {
-    await deliverDigest(ledger, failing, await recorded(newEntry('017670', '20250304', CROSS)), { runId: 'run-1' });
+    await deliverDigest(ledger, failing, await recorded(ledgerEntry('017670', '20250304', CROSS_UP)), { runId: 'run-1' });
     expect((await ledger.unsent()).map((e) => [e.status, e.lastError])).toEqual([['failed', 'digest: Error: SNS is down']]);
   });
 
   it('skips sent and suppressed entries', async () => {
-    const [sent] = await recorded(newEntry('017670', '20250304', CROSS));
+    const [sent] = await recorded(ledgerEntry('017670', '20250304', CROSS_UP));
     await ledger.markSent('017670', '20250304', 'limit_exh_rt_cross_up', 'msg-1');
-    const suppressed = await ledger.recordSuppressed({ ...newEntry('030200', '20250304', CHG), reason: 'snoozed' });
+    const suppressed = await ledger.recordSuppressed({ ...ledgerEntry('030200', '20250304', CHG), reason: 'snoozed' });
     const sentNow = { ...(sent as LedgerEntry), status: 'sent' as const };
     const delivery = await deliverDigest(ledger, publisher, [sentNow, suppressed.created ? suppressed.entry : suppressed.existing], {
       runId: 'run-1',

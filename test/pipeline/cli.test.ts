@@ -2,8 +2,6 @@
 // process whose environment points at the local parts. Each spawn costs a
 // second or two of tsx start-up, so each group runs its commands once (in
 // parallel where they do not interfere) and the tests assert on the results.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kstDay } from '../../functions/domain/calendar.ts';
@@ -12,18 +10,11 @@ import { HistoryStore } from '../../functions/store/history-store.ts';
 import { WatchlistStore } from '../../functions/store/watchlist-store.ts';
 import { tradingDaysBackFrom } from '../../local/kiwoom-simulator/dataset.ts';
 import { startKiwoomSimulator, type KiwoomSimulator } from '../../local/kiwoom-simulator/server.ts';
-import { localAwsEnv, type Subscriber } from '../../local/local-aws.ts';
-import { localAwsInfo, localClients, newTopicWithQueue, uniqueName } from '../support/aws.ts';
+import type { Subscriber } from '../../local/local-aws.ts';
+import { localClients, newTopicWithQueue, uniqueName } from '../support/aws.ts';
+import { kfaEnv, spawnKfa, type CliResult } from '../support/cli.ts';
 import { alertIds, SIM_APP, TEST_RATE } from './harness.ts';
 import { storyRows } from './story.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let simulator: KiwoomSimulator;
 let subscriber: Subscriber;
@@ -42,13 +33,8 @@ afterAll(async () => {
   await Promise.allSettled([subscriber?.close(), simulator?.close()]);
 });
 
-/** Only what kfa needs: nothing from the developer's own AWS setup leaks in. */
-function cliEnv(overrides: Record<string, string | undefined> = {}): Record<string, string> {
-  const env: Record<string, string | undefined> = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    ...localAwsEnv(localAwsInfo()),
-    AWS_EC2_METADATA_DISABLED: 'true',
+function kfa(args: string[], overrides: Record<string, string | undefined> = {}): Promise<CliResult> {
+  const env = kfaEnv({
     KIWOOM_BASE_URL: simulator.url,
     KIWOOM_APPKEY: SIM_APP.appKey,
     KIWOOM_SECRETKEY: SIM_APP.secretKey,
@@ -57,20 +43,8 @@ function cliEnv(overrides: Record<string, string | undefined> = {}): Record<stri
     HISTORY_TABLE: tables.historyTable,
     ALERT_TOPIC_ARN: topicArn,
     ...overrides,
-  };
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-}
-
-function kfa(args: string[], overrides: Record<string, string | undefined> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/kfa.js', ...args], { cwd: ROOT, env: cliEnv(overrides) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
+  return spawnKfa(args, env);
 }
 
 const json = (result: CliResult): Record<string, unknown> => JSON.parse(result.stdout) as Record<string, unknown>;

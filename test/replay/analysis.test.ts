@@ -9,22 +9,13 @@ import {
   type DaySeries,
 } from '../../functions/replay/analysis.ts';
 import { replaySettings } from '../../functions/replay/settings.ts';
+import { watchSettings } from '../support/domain-fixtures.ts';
 import { snapshot } from '../support/fixtures.ts';
 
 const STK_CD = 'AN0001';
 
 function settings(overrides: Partial<WatchSettings> = {}): WatchSettings {
-  return {
-    stkCd: STK_CD,
-    enabled: true,
-    aboveBp: [4900],
-    belowBp: [4900],
-    moveBp: null,
-    chgQtyAbs: null,
-    hysteresisBp: 0,
-    frgnrLimitChange: false,
-    ...overrides,
-  };
+  return watchSettings({ stkCd: STK_CD, aboveBp: [4900], belowBp: [4900], ...overrides });
 }
 
 /** Consecutive weekdays from 2025-03-03 with these rates (bp). */

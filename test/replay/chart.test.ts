@@ -4,24 +4,14 @@ import type { Snapshot, WatchSettings } from '../../functions/domain/types.ts';
 import { chartFormatOf, renderReplayChartSvg, replayChartSpec } from '../../functions/replay/chart.ts';
 import { ReplayRequestError } from '../../functions/replay/errors.ts';
 import { analyseSeries, type ReplayResult } from '../../functions/replay/replay.ts';
+import { watchSettings } from '../support/domain-fixtures.ts';
 import { snapshot } from '../support/fixtures.ts';
 import { descendants, markGroup, markLabels, parseXml } from './svg.ts';
 
 const STK_CD = 'CH0001';
 
 function settings(overrides: Partial<WatchSettings> = {}): WatchSettings {
-  return {
-    stkCd: STK_CD,
-    enabled: true,
-    name: '차트',
-    aboveBp: [4900, 4950],
-    belowBp: [4880],
-    moveBp: null,
-    chgQtyAbs: 30_000,
-    hysteresisBp: 0,
-    frgnrLimitChange: false,
-    ...overrides,
-  };
+  return watchSettings({ stkCd: STK_CD, name: '차트', aboveBp: [4900, 4950], belowBp: [4880], chgQtyAbs: 30_000, ...overrides });
 }
 
 /** Weekdays from 2025-03-03 with these rates (bp) and chg_qty (shares). */

@@ -2,61 +2,38 @@
 // a child process pointed at the simulator and DynamoDB Local. Each spawn
 // costs a second or two of tsx start-up, so the commands run once, in
 // parallel where they do not interfere, and the tests assert on the results.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kstDay } from '../../functions/domain/calendar.ts';
 import { WatchlistStore } from '../../functions/store/watchlist-store.ts';
 import { syntheticHistory } from '../../local/kiwoom-simulator/dataset.ts';
 import { startKiwoomSimulator, type KiwoomSimulator } from '../../local/kiwoom-simulator/server.ts';
-import { localAwsEnv } from '../../local/local-aws.ts';
-import { localAwsInfo, localClients, uniqueTables } from '../support/aws.ts';
+import { localClients, uniqueTables } from '../support/aws.ts';
+import { kfaEnv, spawnKfa, type CliResult } from '../support/cli.ts';
 import { APP, wanderingItem } from './support.ts';
 import { markGroup, markLabels, parseXml } from './svg.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CODE = 'CL0001';
 const OTHER = 'CL0002';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let simulator: KiwoomSimulator;
 let tables: { watchlistTable: string; historyTable: string };
 let dir: string;
 
-function cliEnv(): Record<string, string> {
-  const env: Record<string, string | undefined> = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    ...localAwsEnv(localAwsInfo()),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    KIWOOM_BASE_URL: simulator?.url ?? 'http://127.0.0.1:9',
-    KIWOOM_APPKEY: APP.appKey,
-    KIWOOM_SECRETKEY: APP.secretKey,
-    KIWOOM_RATE_LIMIT: '100',
-    WATCHLIST_TABLE: tables?.watchlistTable,
-    HISTORY_TABLE: tables?.historyTable,
-  };
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-}
-
 function kfa(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/kfa.js', ...args], { cwd: ROOT, env: cliEnv() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return spawnKfa(
+    args,
+    kfaEnv({
+      KIWOOM_BASE_URL: simulator?.url ?? 'http://127.0.0.1:9',
+      KIWOOM_APPKEY: APP.appKey,
+      KIWOOM_SECRETKEY: APP.secretKey,
+      KIWOOM_RATE_LIMIT: '100',
+      WATCHLIST_TABLE: tables?.watchlistTable,
+      HISTORY_TABLE: tables?.historyTable,
+    }),
+  );
 }
 
 let replayJson: CliResult;

@@ -1,9 +1,11 @@
-// Small factories for store tests: a plausible ka10008 day and its parsed form.
+// Small factories for store tests: a plausible ka10008 day and its parsed form
+// (the domain fixtures with other figures).
 import type { RawRow, Snapshot } from '../../functions/domain/types.ts';
 import type { StoredSnapshot } from '../../functions/store/history-store.ts';
+import { snapshot as domainSnapshot, kiwoomRow } from './domain-fixtures.ts';
 
 export function rawRow(overrides: Partial<RawRow> = {}): RawRow {
-  return {
+  return kiwoomRow({
     dt: '20250102',
     close_pric: '+53400',
     pred_pre: '+400',
@@ -13,16 +15,14 @@ export function rawRow(overrides: Partial<RawRow> = {}): RawRow {
     wght: '+50.26',
     gain_pos_stkcnt: '2969000000',
     frgnr_limit: '5969000000',
-    frgnr_limit_irds: '0',
     limit_exh_rt: '+50.26',
     ...overrides,
-  };
+  });
 }
 
 export function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
   const dt = overrides.dt ?? '20250102';
-  return {
-    stkCd: '005930',
+  return domainSnapshot({
     dt,
     closePrice: 53400,
     closeDirection: 'up',
@@ -33,11 +33,10 @@ export function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     wghtBp: 5026,
     gainPosStkcnt: 2969000000,
     frgnrLimit: 5969000000,
-    frgnrLimitIrds: 0,
     limitExhRtBp: 5026,
     row: rawRow({ dt }),
     ...overrides,
-  };
+  });
 }
 
 export function storedSnapshot(overrides: Partial<Snapshot> = {}, extra: Partial<StoredSnapshot> = {}): StoredSnapshot {

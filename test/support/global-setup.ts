@@ -3,6 +3,7 @@
 // keep apart by using their own table and topic names.
 import type { TestProject } from 'vitest/node';
 import { startLocalAws, type LocalAwsInfo } from '../../local/local-aws.ts';
+import { isAlive } from './process.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -19,13 +20,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
       throw new Error(`DynamoDB Local (pid ${local.dynamoPid}) is still running after the test run`);
     }
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
