@@ -15,6 +15,7 @@ import { evaluateDay, isSnoozed, toAlert } from '../domain/rules.ts';
 import {
   EMPTY_RULE_STATE,
   type Alert,
+  type Finding,
   type RuleState,
   type Snapshot,
   type WatchSettings,
@@ -353,6 +354,13 @@ async function scanOneCode(
     const storedNewestFirst: StoredDay[] = [...stored];
     const history = [...stored].reverse().map((s) => s.snapshot);
 
+    const keep = (findings: Finding[], current: Snapshot, previousDt: string, revision: boolean): void => {
+      for (const finding of findings) {
+        const alert = toAlert(finding, { stkCd, name: settings.name, dt: current.dt, previousDt, revision });
+        outcomes.push({ alert, current });
+      }
+    };
+
     // Revisions: re-evaluate each corrected day against its previous trading day.
     const revisedStates = new Map<string, RuleState>();
     const revisedSnapshots = new Map<string, Snapshot>();
@@ -372,18 +380,7 @@ async function scanOneCode(
           recent: daysBefore(history, toStore, revised.current.dt),
         });
         ruleState = evaluated.state;
-        for (const finding of evaluated.findings) {
-          outcomes.push({
-            alert: toAlert(finding, {
-              stkCd,
-              name: settings.name,
-              dt: revised.current.dt,
-              previousDt: before.snapshot.dt,
-              revision: true,
-            }),
-            current: revised.current,
-          });
-        }
+        keep(evaluated.findings, revised.current, before.snapshot.dt, true);
       }
       revisedStates.set(revised.current.dt, ruleState);
       revisedSnapshots.set(revised.current.dt, revised.current);
@@ -413,18 +410,7 @@ async function scanOneCode(
         recent: daysBefore(history, toStore, day.current.dt),
       });
       state = evaluated.state;
-      for (const finding of evaluated.findings) {
-        outcomes.push({
-          alert: toAlert(finding, {
-            stkCd,
-            name: settings.name,
-            dt: day.current.dt,
-            previousDt: day.previous.dt,
-            revision: false,
-          }),
-          current: day.current,
-        });
-      }
+      keep(evaluated.findings, day.current, day.previous.dt, false);
       toStore.push({ snapshot: day.current, ruleState: state, revision: 0, previousRows: [], storedAt });
       progress.days += 1;
     }
