@@ -18,7 +18,7 @@ export {
   type DigestMessage,
   type DigestPayload,
 } from './messages/digest.ts';
-export { forecastArithmetic, SPARKLINE_DAYS } from './messages/email.ts';
+export { forecastArithmetic, foreignOwnershipUrl, SPARKLINE_DAYS } from './messages/email.ts';
 export {
   displayName,
   fitWithName,
@@ -28,6 +28,7 @@ export {
   formatShares,
   formatSignedShares,
   formatTradingDay,
+  holdingsChangeText,
   shortTradingDay,
   singleLine,
 } from './messages/format.ts';
@@ -40,4 +41,12 @@ export {
   type AlertPayload,
 } from './messages/payload.ts';
 export { SMS_MAX_CHARS, smsBody } from './messages/sms.ts';
-export { alertValueText, fillSubjectTemplate, RULE_LABELS_KO, SUBJECT_MAX_CHARS, subjectSummary } from './messages/subject.ts';
+export {
+  alertValueText,
+  fillSubjectTemplate,
+  RULE_LABELS_KO,
+  SUBJECT_MAX_CHARS,
+  SUBJECT_TAG,
+  subjectSummary,
+  subjectTemplateLongest,
+} from './messages/subject.ts';

@@ -112,13 +112,13 @@ const LONG_NAME = '가나다라마바사아자차카타파하거너더러머버�
 describe('exhaustion forecast message', () => {
   it('shows the arithmetic in the email', () => {
     expect(buildAlertMessage(alert(FORECAST), context()).email).toContain(
-      '남은 한도 1,000,000주 ÷ 최근 20거래일 평균 순매수 50,000주 = 20거래일',
+      '남은 한도 1,000,000주 ÷ 최근 20거래일 평균 보유 증가 50,000주 = 20거래일',
     );
   });
 
   it('says the days left were rounded up when the division is not exact', () => {
     const f: Finding = { ...FORECAST, value: 34, forecast: { roomShares: 1_000_000, avgDailyNetBuying: 30_000, daysLeft: 34, windowDays: 20 } };
-    expect(buildAlertMessage(alert(f), context()).email).toContain('÷ 최근 20거래일 평균 순매수 30,000주 = 34거래일 (올림)');
+    expect(buildAlertMessage(alert(f), context()).email).toContain('÷ 최근 20거래일 평균 보유 증가 30,000주 = 34거래일 (올림)');
   });
 
   it('carries N as threshold, the days left as value and the arithmetic in the payload', () => {
@@ -132,12 +132,17 @@ describe('exhaustion forecast message', () => {
     });
   });
 
-  it('says how many trading days are left in the subject and the SMS', () => {
+  it('says how many trading days are left, as an estimate, in the subject and the SMS', () => {
     const message = buildAlertMessage(alert(FORECAST), context());
     expect([message.subject, message.sms]).toEqual([
-      '[kfa] SK텔레콤(017670) 외국인 한도 소진 20거래일 전망 2025-03-04',
-      '[외인] SK텔레콤 한도소진 20거래일 전망 03/04',
+      '[kfa] SK텔레콤(017670) 외국인 한도 소진 약 20거래일 추정 2025-03-04',
+      '[외인] SK텔레콤 한도소진 약 20거래일 추정 03/04',
     ]);
+  });
+
+  it('calls the forecast an estimate in the email, never a certainty', () => {
+    const email = buildAlertMessage(alert(FORECAST), context()).email;
+    expect([email.includes('소진될 것으로 추정됩니다'), email.includes('소진됩니다')]).toEqual([true, false]);
   });
 });
 
@@ -185,12 +190,17 @@ describe('confirmed crossing message', () => {
 describe('subject_template', () => {
   it('fills code, name, rule, value and day', () => {
     const message = buildAlertMessage(alert(CONFIRMED), context({ subjectTemplate: '{name}({stk_cd}) {rule} {value} @ {dt}' }));
-    expect(message.subject).toBe('SK텔레콤(017670) 한도소진률 상향 돌파 49.50% @ 2025-03-04');
+    expect(message.subject).toBe('[kfa] SK텔레콤(017670) 한도소진률 상향 돌파 49.50% @ 2025-03-04');
   });
 
-  it('keeps the resend tag in front of a template', () => {
+  it('keeps the [kfa] tag and the resend tag in front of a template', () => {
     const message = buildAlertMessage(alert(FORECAST), context({ subjectTemplate: '{stk_cd} {value}', resend: true }));
-    expect(message.subject).toBe('[재발송] 017670 20거래일');
+    expect(message.subject).toBe('[kfa][재발송] 017670 20거래일');
+  });
+
+  it('does not repeat [kfa] when the template starts with it', () => {
+    const message = buildAlertMessage(alert(FORECAST), context({ subjectTemplate: '[kfa] {stk_cd} {value}' }));
+    expect(message.subject).toBe('[kfa] 017670 20거래일');
   });
 
   it('stays one line under 100 characters for any name', () => {
@@ -200,7 +210,7 @@ describe('subject_template', () => {
           alert(REMINDER, { name }),
           context({ subjectTemplate: '{name} {name} {rule} {value} {dt} {stk_cd}' }),
         ).subject;
-        return subject.length <= SUBJECT_MAX_CHARS && !/[\r\n]/.test(subject);
+        return subject.length <= SUBJECT_MAX_CHARS && !/[\r\n]/.test(subject) && subject.startsWith('[kfa]');
       }),
     );
   });
@@ -240,12 +250,50 @@ describe('digest', () => {
   const LIMIT: Finding = { rule: 'frgnr_limit_change', direction: 'up', severity: 'info', threshold: null, value: 2, previousValue: 1 };
   const entries = [payload('030200', 'KT', CHG), payload('017670', 'SK텔레콤', REMINDER), payload('017670', 'SK텔레콤', CHG)];
 
-  it('lists every alert grouped by code, codes in order', () => {
+  it('lists every alert grouped by code, codes of equal severity in code order', () => {
     expect(buildDigestMessage(entries, { runId: 'run-1' }).payload.alert_ids).toEqual([
       '017670-20250304-chg_qty_abs',
       '017670-20250304-limit_exh_rt_still_beyond',
       '030200-20250304-chg_qty_abs',
     ]);
+  });
+
+  describe('with a critical alert on a higher code', () => {
+    const mixed = [payload('003490', '대한항공', LIMIT), payload('017670', 'SK텔레콤', CHG), payload('030200', 'KT', CONFIRMED), payload('030200', 'KT', CHG)];
+    const digest = buildDigestMessage(mixed, { runId: 'run-1' });
+
+    it('leads the Subject with the most severe alert and counts the critical ones', () => {
+      expect(digest.subject).toBe('[kfa] 외국인 보유 알림 4건(긴급 1) · KT 한도소진률 49% 상향 돌파 외 3건 2025-03-04');
+    });
+
+    it('leads the SMS with the most severe alert and says how many are critical', () => {
+      expect(digest.sms).toBe('[외인] 03/04 알림 4건(긴급 1): KT 49% 상향돌파(49.50%) 등');
+    });
+
+    it('orders codes by their most severe alert, then by code', () => {
+      expect(digest.email.match(/^■ .*$/gm)).toEqual(['■ KT (030200) — 2건', '■ SK텔레콤 (017670) — 1건', '■ 대한항공 (003490) — 1건']);
+      expect(digest.payload.alert_ids).toEqual([
+        '030200-20250304-limit_exh_rt_cross_up',
+        '030200-20250304-chg_qty_abs',
+        '017670-20250304-chg_qty_abs',
+        '003490-20250304-frgnr_limit_change',
+      ]);
+    });
+  });
+
+  it('leads with the lowest code when the most severe alerts tie', () => {
+    const tied = [payload('030200', 'KT', CONFIRMED), payload('017670', 'SK텔레콤', CONFIRMED)];
+    expect(buildDigestMessage(tied, { runId: 'r' }).sms).toBe('[외인] 03/04 알림 2건(긴급 2): SK텔레콤 49% 상향돌파(49.50%) 등');
+  });
+
+  it('words chg_qty as a change in holdings in the digest', () => {
+    const digest = buildDigestMessage([payload('030200', 'KT', CHG)], { runId: 'r' });
+    expect([digest.subject, digest.sms, digest.email.includes('외국인 보유 50,000주 증가')]).toEqual([
+      '[kfa] 외국인 보유 알림 1건(긴급 0) · KT 외국인 보유 50,000주 증가 2025-03-04',
+      '[외인] 03/04 알림 1건(긴급 0): KT 보유 50,000주 증가',
+      true,
+    ]);
+    expect(`${digest.subject}${digest.sms}${digest.email}`).not.toMatch(/순매수|순매도|순매매/);
   });
 
   it('carries rule digest, the highest severity inside and the count as attributes', () => {
@@ -264,12 +312,14 @@ describe('digest', () => {
   });
 
   it('counts the alerts in the SMS', () => {
-    expect(buildDigestMessage(entries, { runId: 'run-1' }).sms).toBe('[외인] 03/04 알림 3건 SK텔레콤 외 1종목');
+    expect(buildDigestMessage(entries, { runId: 'run-1' }).sms).toBe('[외인] 03/04 알림 3건(긴급 0): SK텔레콤 보유 50,000주 증가 등');
   });
 
-  it('keeps the SMS within 70 characters for many codes with long names', () => {
-    const many = Array.from({ length: 120 }, (_, i) => payload(String(100000 + i), LONG_NAME, CHG));
-    expect(buildDigestMessage(many, { runId: 'run-1' }).sms.length).toBeLessThanOrEqual(SMS_MAX_CHARS);
+  it('keeps the SMS within 70 characters and the Subject within 99 for many codes with long names', () => {
+    const many = Array.from({ length: 120 }, (_, i) => payload(String(100000 + i), LONG_NAME, i % 2 ? CHG : CONFIRMED));
+    const digest = buildDigestMessage(many, { runId: 'run-1' });
+    expect([digest.sms.length <= SMS_MAX_CHARS, digest.subject.length <= SUBJECT_MAX_CHARS]).toEqual([true, true]);
+    expect(digest.sms).toMatch(/^\[외인\] 03\/04 알림 120건\(긴급 60\): /);
   });
 
   it('lists an alert given twice (a retried one merged with the run) once', () => {

@@ -265,7 +265,7 @@ describe('email', () => {
   });
 
   it('says in Korean which threshold was crossed downward', () => {
-    expect(email(alert('limit_exh_rt_cross_down'))).toContain('외국인 한도소진률이 48.00%를 하향 돌파했습니다');
+    expect(email(alert('limit_exh_rt_cross_down'))).toContain('외국인 한도소진률이 48.00%를 하향 이탈했습니다');
   });
 
   it('lists every threshold crossed on the day', () => {
@@ -280,9 +280,40 @@ describe('email', () => {
     expect(email(alert('limit_exh_rt_move'))).toContain('하루 만에 0.62%p 상승했습니다 (기준 0.50%p 이상)');
   });
 
-  it('describes net selling with thousands separators', () => {
+  it('describes a fall in foreign holdings with thousands separators', () => {
     const text = email(alert('chg_qty_abs'));
-    expect([text.includes('1,234,567주를 순매도'), text.includes('+4,627주 → -1,234,567주')]).toEqual([true, true]);
+    expect([text.includes('외국인 보유 1,234,567주 감소'), text.includes('+4,627주 → -1,234,567주')]).toEqual([true, true]);
+  });
+
+  it('shows the close and its change against the previous close, the sign giving the direction', () => {
+    expect(email(alert('limit_exh_rt_cross_up'))).toContain('종가: 135,300원 (전일 대비 ▲100원, +0.07%)');
+  });
+
+  it('shows a falling close with a down arrow and a negative rate', () => {
+    const current = snapshot({ closeDirection: 'down', predPre: -2700, row: row({ close_pric: '-135300', pred_pre: '-2700' }) });
+    expect(email(alert('limit_exh_rt_cross_up'), context({ current, recent: [current] }))).toContain(
+      '종가: 135,300원 (전일 대비 ▼2,700원, -1.96%)',
+    );
+  });
+
+  it('says an unchanged close is unchanged', () => {
+    const current = snapshot({ closeDirection: 'unchanged', predPre: 0 });
+    expect(email(alert('limit_exh_rt_cross_up'), context({ current, recent: [current] }))).toContain('종가: 135,300원 (전일 대비 보합)');
+  });
+
+  it('shows the foreign share of listed shares (wght)', () => {
+    const current = snapshot({ wghtBp: 2610 });
+    expect(email(alert('limit_exh_rt_cross_up'), context({ current, recent: [current] }))).toContain('외국인 지분율(상장주식 대비): 26.10%');
+  });
+
+  it("links the code's foreign-ownership page on Naver Finance", () => {
+    expect(email(alert('limit_exh_rt_cross_up'))).toContain('https://finance.naver.com/item/frgn.naver?code=005930');
+  });
+
+  it('links the base code for an NXT or SOR code', () => {
+    const current = snapshot({ stkCd: '005930_NX' });
+    const text = email(alert('limit_exh_rt_cross_up', { stkCd: '005930_NX' }), context({ current, recent: [current] }));
+    expect(text).toContain('https://finance.naver.com/item/frgn.naver?code=005930\n');
   });
 
   it('describes a raised foreign limit', () => {
@@ -292,6 +323,12 @@ describe('email', () => {
   it('shows holdings, remaining room and the foreign limit', () => {
     const text = email(alert('limit_exh_rt_cross_up'));
     expect(['12,538,874주', '12,987,832주', '25,526,706주'].map((n) => text.includes(n))).toEqual([true, true, true]);
+  });
+
+  it('leaves the sparkline out when only the alert day is known', () => {
+    const current = snapshot();
+    const text = email(alert('limit_exh_rt_cross_up'), context({ current, recent: [current] }));
+    expect([text.includes('추이'), text.includes('2024-11-05 49.12% → 2024-11-05')]).toEqual([false, false]);
   });
 
   it('draws the recent rates as a sparkline with first and last day, min and max', () => {
@@ -326,8 +363,12 @@ describe('email', () => {
 });
 
 describe('sms', () => {
-  it('fits the crossing into one short line', () => {
-    expect(buildAlertMessage(alert('limit_exh_rt_cross_up'), context()).sms).toBe('[외인] 삼성전자 49.12%↑49% 11/05');
+  it('says which threshold was crossed upward, then the rate reached', () => {
+    expect(buildAlertMessage(alert('limit_exh_rt_cross_up'), context()).sms).toBe('[외인] 삼성전자 49% 상향돌파(49.12%) 11/05');
+  });
+
+  it('says which threshold was crossed downward, then the rate reached', () => {
+    expect(buildAlertMessage(alert('limit_exh_rt_cross_down'), context()).sms).toBe('[외인] 삼성전자 48% 하향이탈(47.95%) 11/05');
   });
 
   it.each(RULE_IDS)('stays within 70 characters for %s with a 40-character name', (rule) => {
@@ -357,6 +398,11 @@ describe('subject', () => {
     expect(buildAlertMessage(alert('limit_exh_rt_cross_up'), context()).subject).toBe(
       '[kfa] 삼성전자(005930) 한도소진률 49% 상향 돌파 2024-11-05',
     );
+  });
+
+  it('drops a right-to-left override from a name read back from the ledger', () => {
+    const { subject, sms } = buildAlertMessage(alert('limit_exh_rt_cross_up', { name: '삼성\u202E전자\u001b[2J' }), context());
+    expect([subject, sms]).toEqual(['[kfa] 삼성전자 [2J(005930) 한도소진률 49% 상향 돌파 2024-11-05', '[외인] 삼성전자 [2J 49% 상향돌파(49.12%) 11/05']);
   });
 
   it('strips line breaks from the name', () => {
@@ -414,5 +460,44 @@ describe('sparkline', () => {
 
   it('leaves a gap for an unknown value', () => {
     expect(sparkline([4800, null, 4900])).toBe('▁·█');
+  });
+});
+
+describe('chg_qty is the change in foreign holdings, not net trading', () => {
+  const NET_TRADING = /순매수|순매도|순매매|net (bought|sold|buying|selling)/;
+  const buying = alert('chg_qty_abs', { direction: 'up', value: 12_345, previousValue: -500 });
+  const selling = alert('chg_qty_abs');
+
+  it('says so in the email', () => {
+    const texts = [buying, selling].map((a) => buildAlertMessage(a, context()).email);
+    const outsideNote = (t: string) => t.split('\n').filter((line) => !line.startsWith('※')).join('\n');
+    expect(texts.map((t) => [t.match(/외국인 보유 [0-9,]+주 (증가|감소)/)?.[0], NET_TRADING.test(outsideNote(t))])).toEqual([
+      ['외국인 보유 12,345주 증가', false],
+      ['외국인 보유 1,234,567주 감소', false],
+    ]);
+  });
+
+  it('tells the reader in the email that the figure is not the net trading a trading screen shows', () => {
+    expect(buildAlertMessage(selling, context()).email).toContain(
+      '※ 변동수량은 외국인 보유주식수의 전일 대비 변화입니다. HTS·포털의 외국인 순매매(매수−매도) 수치와 다를 수 있습니다.',
+    );
+  });
+
+  it('says so in the SMS', () => {
+    expect([buying, selling].map((a) => buildAlertMessage(a, context()).sms)).toEqual([
+      '[외인] 삼성전자 보유 12,345주 증가 11/05',
+      '[외인] 삼성전자 보유 1,234,567주 감소 11/05',
+    ]);
+  });
+
+  it('says so in the Subject', () => {
+    expect([buying, selling].map((a) => buildAlertMessage(a, context()).subject)).toEqual([
+      '[kfa] 삼성전자(005930) 외국인 보유 12,345주 증가 2024-11-05',
+      '[kfa] 삼성전자(005930) 외국인 보유 1,234,567주 감소 2024-11-05',
+    ]);
+  });
+
+  it('keeps the rule id and the signed chg_qty in the payload', () => {
+    expect(buildAlertMessage(selling, context()).payload).toMatchObject({ rule: 'chg_qty_abs', value: -1_234_567, threshold: 1_000_000 });
   });
 });

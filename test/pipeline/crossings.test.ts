@@ -73,7 +73,7 @@ describe('limit exhaustion crossings', () => {
     expect(email).toContain('외국인 보유주식수: 49,050,000주');
     expect(email).toContain('외국인한도: 100,000,000주');
     const sms = alert?.forProtocol('sms') ?? '';
-    expect(sms).toBe('[외인] SK텔레콤 49.05%↑49% 03/04');
+    expect(sms).toBe('[외인] SK텔레콤 49% 상향돌파(49.05%) 03/04');
     expect(sms.length).toBeLessThanOrEqual(SMS_MAX_CHARS);
   });
 
@@ -161,20 +161,20 @@ describe('chg_qty', () => {
     return { buying, selling, d2, d3 };
   }
 
-  it('alerts net buying when chg_qty is a large positive number', async () => {
+  it('alerts a rise in foreign holdings when chg_qty is a large positive number', async () => {
     const { buying, d2 } = await buyingThenSelling();
     expect(payloads(buying)).toMatchObject([
       { dt: d2, rule: 'chg_qty_abs', direction: 'up', threshold: 1_000_000, value: 1_500_000, row: { chg_qty: '+1500000' } },
     ]);
-    expect(buying[0]?.forProtocol('sms')).toContain('순매수 1,500,000주');
+    expect(buying[0]?.forProtocol('sms')).toContain('보유 1,500,000주 증가');
   });
 
-  it('alerts net selling when chg_qty is a large negative number', async () => {
+  it('alerts a fall in foreign holdings when chg_qty is a large negative number', async () => {
     const { selling, d3 } = await buyingThenSelling();
     expect(payloads(selling)).toMatchObject([
       { dt: d3, rule: 'chg_qty_abs', direction: 'down', value: -1_200_000, previous_value: 1_500_000, row: { chg_qty: '-1200000' } },
     ]);
-    expect(selling[0]?.forProtocol('sms')).toContain('순매도 1,200,000주');
+    expect(selling[0]?.forProtocol('sms')).toContain('보유 1,200,000주 감소');
   });
 });
 

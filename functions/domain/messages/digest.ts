@@ -1,10 +1,12 @@
 // ALERT_DELIVERY=digest: one message for a run's alerts, grouped by code,
-// with a short Korean table in the email and a one-line SMS.
+// with a short Korean table in the email and a one-line SMS. The most severe
+// alert leads (then the lowest code): the Subject and SMS name it, and codes
+// are listed by their most severe alert.
 import { RULE_IDS } from '../types.ts';
 import type { Severity, TradingDay } from '../types.ts';
 import { fitWithName, formatTradingDay, shortTradingDay, singleLine } from './format.ts';
 import { ALERT_SCHEMA_VERSION, alertFromPayload, type AlertPayload } from './payload.ts';
-import { SMS_MAX_CHARS } from './sms.ts';
+import { SMS_MAX_CHARS, smsBody } from './sms.ts';
 import { alertValueText, SUBJECT_MAX_CHARS, subjectSummary } from './subject.ts';
 
 /** At most this many alerts in one digest: SNS takes 256 KB, and each alert carries its row. */
@@ -22,7 +24,7 @@ export interface DigestPayload {
   alert_count: number;
   /** The highest severity inside. */
   severity: Severity;
-  /** In the digest's order: by code, then day, then rule. */
+  /** In the digest's order: codes by their most severe alert, then by code; within a code by day, then rule. */
   alert_ids: string[];
   alerts: AlertPayload[];
 }
@@ -64,12 +66,13 @@ export function digestBatches<T>(entries: readonly T[], max = DIGEST_MAX_ALERTS)
 export function buildDigestMessage(entries: readonly { payload: AlertPayload }[], context: DigestContext): DigestMessage {
   const byId = new Map<string, AlertPayload>();
   for (const { payload } of entries) if (!byId.has(payload.alert_id)) byId.set(payload.alert_id, payload);
-  const alerts = [...byId.values()].sort(digestOrder);
-  const first = alerts[0];
-  if (!first) throw new EmptyDigestError();
-  const dt = context.dt ?? alerts.map((a) => a.dt).sort().at(-1) ?? first.dt;
-  const severity = alerts.reduce<Severity>((top, a) => (SEVERITY_RANK[a.severity] > SEVERITY_RANK[top] ? a.severity : top), 'info');
-  const groups = groupByCode(alerts);
+  const lead = [...byId.values()].sort(leadOrder)[0];
+  if (!lead) throw new EmptyDigestError();
+  const groups = groupByCode([...byId.values()]);
+  const alerts = groups.flat();
+  const dt = context.dt ?? alerts.map((a) => a.dt).sort().at(-1) ?? lead.dt;
+  const severity = lead.severity;
+  const critical = alerts.filter((a) => a.severity === 'critical').length;
   const payload: DigestPayload = {
     schema_version: ALERT_SCHEMA_VERSION,
     kind: 'digest',
@@ -80,16 +83,20 @@ export function buildDigestMessage(entries: readonly { payload: AlertPayload }[]
     alert_ids: alerts.map((a) => a.alert_id),
     alerts,
   };
-  const firstName = payloadName(first);
-  const codes = groups.length;
+  const leadAlert = alertFromPayload(lead);
+  const counts = `알림 ${alerts.length}건(긴급 ${critical})`;
+  const others = alerts.length - 1;
   const subject = fitWithName(
-    (name) => singleLine(`[kfa] 외국인 보유 알림 ${alerts.length}건 · ${name}${codes > 1 ? ` 외 ${codes - 1}종목` : ''} ${formatTradingDay(dt)}`),
-    firstName,
+    (name) =>
+      singleLine(
+        `[kfa] 외국인 보유 ${counts} · ${name} ${subjectSummary(leadAlert)}${others > 0 ? ` 외 ${others}건` : ''} ${formatTradingDay(dt)}`,
+      ),
+    payloadName(lead),
     SUBJECT_MAX_CHARS,
   );
   const sms = fitWithName(
-    (name) => singleLine(`[외인] ${shortTradingDay(dt)} 알림 ${alerts.length}건 ${name}${codes > 1 ? ` 외 ${codes - 1}종목` : ''}`),
-    firstName,
+    (name) => singleLine(`[외인] ${shortTradingDay(dt)} ${counts}: ${name} ${smsBody(leadAlert)}${others > 0 ? ' 등' : ''}`),
+    payloadName(lead),
     SMS_MAX_CHARS,
   );
   return {
@@ -107,16 +114,30 @@ export function buildDigestMessage(entries: readonly { payload: AlertPayload }[]
   };
 }
 
-function digestOrder(a: AlertPayload, b: AlertPayload): number {
-  if (a.stk_cd !== b.stk_cd) return a.stk_cd < b.stk_cd ? -1 : 1;
+/** Within a code: by day, then rule. */
+function dayOrder(a: AlertPayload, b: AlertPayload): number {
   if (a.dt !== b.dt) return a.dt < b.dt ? -1 : 1;
   return RULE_IDS.indexOf(a.rule) - RULE_IDS.indexOf(b.rule);
 }
 
+const byCode = (a: AlertPayload, b: AlertPayload): number => (a.stk_cd === b.stk_cd ? 0 : a.stk_cd < b.stk_cd ? -1 : 1);
+
+/** The alert a digest leads with: the most severe, then the lowest code, then the earliest day and rule. */
+function leadOrder(a: AlertPayload, b: AlertPayload): number {
+  return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || byCode(a, b) || dayOrder(a, b);
+}
+
+function topSeverity(alerts: readonly AlertPayload[]): number {
+  return Math.max(...alerts.map((a) => SEVERITY_RANK[a.severity]));
+}
+
+/** One group per code, codes by their most severe alert, then by code. */
 function groupByCode(alerts: readonly AlertPayload[]): AlertPayload[][] {
   const groups = new Map<string, AlertPayload[]>();
   for (const a of alerts) groups.set(a.stk_cd, [...(groups.get(a.stk_cd) ?? []), a]);
-  return [...groups.values()];
+  return [...groups.values()]
+    .map((group) => group.sort(dayOrder))
+    .sort((a, b) => topSeverity(b) - topSeverity(a) || byCode(a[0] as AlertPayload, b[0] as AlertPayload));
 }
 
 function payloadName(p: AlertPayload): string {

@@ -13,6 +13,11 @@ export function formatSignedShares(n: number): string {
   return n > 0 ? `+${formatShares(n)}` : formatShares(n);
 }
 
+/** `chg_qty` is the day's change in foreign-held shares (변동수량), not net buying or selling. */
+export function holdingsChangeText(chgQty: number): string {
+  return `${formatShares(Math.abs(chgQty))}주 ${chgQty > 0 ? '증가' : '감소'}`;
+}
+
 /** 4912 → "49.12%", from integer arithmetic so no float rounding can show. */
 export function formatPercentBp(bp: number): string {
   return `${percentDigits(bp)}%`;
@@ -47,11 +52,19 @@ export function shortTradingDay(dt: TradingDay): string {
 }
 
 /**
- * Names come from people editing the watchlist: control characters (CR/LF
- * above all) would break a subject line or an SMS into several.
+ * Names come from people editing the watchlist (and from ledger entries
+ * written before the schema refused such names): control characters (CR/LF
+ * above all) would break a subject line or an SMS into several, and
+ * invisible formatting characters (a right-to-left override, zero-width
+ * marks) would make it read as something else. Controls and line separators
+ * become a space; every other `\p{C}` character is dropped.
  */
 export function singleLine(text: string): string {
-  return text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/[\p{Cc}\u2028\u2029]+/gu, ' ')
+    .replace(/\p{C}/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** The alert's name as one line, else its code. */

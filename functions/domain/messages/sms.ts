@@ -7,6 +7,7 @@ import {
   formatPercentBp,
   formatPointsBp,
   formatShares,
+  holdingsChangeText,
   shortTradingDay,
   singleLine,
   unknownRule,
@@ -15,26 +16,31 @@ import {
 /** One Korean SMS in UCS-2 is 70 characters; longer ones are split and billed twice. */
 export const SMS_MAX_CHARS = 70;
 
+/** "49% 상향돌파(49.12%)": the threshold and what it means first, the rate reached after. */
+function crossingText(alert: Alert, what: string): string {
+  return `${formatCompactPercentBp(alert.threshold ?? alert.value)} ${what}(${formatPercentBp(alert.value)})`;
+}
+
 /** What happened, as short as the SMS needs it (no name, no day). */
 export function smsBody(alert: Alert): string {
   switch (alert.rule) {
     case 'limit_exh_rt_cross_up':
-      return `${formatPercentBp(alert.value)}↑${formatCompactPercentBp(alert.threshold ?? alert.value)}`;
+      return crossingText(alert, '상향돌파');
     case 'limit_exh_rt_cross_down':
-      return `${formatPercentBp(alert.value)}↓${formatCompactPercentBp(alert.threshold ?? alert.value)}`;
+      return crossingText(alert, '하향이탈');
     case 'limit_exh_rt_move':
       return `소진률 ${formatPointsBp(alert.value - alert.previousValue)} ${formatPercentBp(alert.value)}`;
     case 'chg_qty_abs':
-      return `${alert.value > 0 ? '순매수' : '순매도'} ${formatShares(Math.abs(alert.value))}주`;
+      return `보유 ${holdingsChangeText(alert.value)}`;
     case 'frgnr_limit_change':
       return `한도 ${formatShares(alert.previousValue)}→${formatShares(alert.value)}주`;
     case 'limit_exh_rt_still_beyond':
       return (
-        `${formatPercentBp(alert.value)} ${formatCompactPercentBp(alert.threshold ?? alert.value)}` +
-        `${alert.direction === 'up' ? '이상' : '미만'} 지속${alert.since ? ` ${shortTradingDay(alert.since)}~` : ''}`
+        crossingText(alert, alert.direction === 'up' ? '이상 지속' : '미만 지속') +
+        (alert.since ? ` ${shortTradingDay(alert.since)}~` : '')
       );
     case 'limit_exhaustion_forecast':
-      return `한도소진 ${alert.value}거래일 전망`;
+      return `한도소진 약 ${alert.value}거래일 추정`;
     default:
       return unknownRule(alert.rule);
   }
