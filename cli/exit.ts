@@ -1,5 +1,6 @@
 // Exit codes and option parsing shared by the kfa commands.
 import { InvalidArgumentError } from 'commander';
+import { DAY_FORMAT_TEXT, parseDayText } from '../functions/domain/watchlist.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -8,18 +9,16 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** `49,49.5` → [49, 49.5]; rejects anything that is not a plain decimal number. */
-export function parseNumberList(raw: string): number[] {
-  const parts = raw.split(',').map((p) => p.trim());
-  if (parts.length === 0 || parts.some((p) => !/^\d+(\.\d+)?$/.test(p))) {
-    throw new InvalidArgumentError(`"${raw}" is not a number or comma-separated list of numbers`);
-  }
-  return parts.map(Number);
-}
-
-export function parseNumber(raw: string): number {
-  if (!/^\d+(\.\d+)?$/.test(raw.trim())) throw new InvalidArgumentError(`"${raw}" is not a number`);
-  return Number(raw);
+/**
+ * A watchlist setting as typed (`49,49.5`, `10,000,000`, `0.3`): kept as
+ * text for the watchlist schema, which reads it exactly as it reads a stored
+ * item, so the CLI and the table accept the same forms and one message names
+ * the attribute. Only an empty value is refused here.
+ */
+export function parseSettingText(raw: string): string {
+  const text = raw.trim();
+  if (text === '') throw new InvalidArgumentError('expected a value');
+  return text;
 }
 
 export function parseCodes(raw: string): string[] {
@@ -41,13 +40,11 @@ export function parseDuration(raw: string): number {
   return Math.round(n * factor);
 }
 
-/** `YYYYMMDD`, checked to be a real calendar day. */
+/** `YYYYMMDD` or `YYYY-MM-DD` → `YYYYMMDD`, a real calendar day; the watchlist schema's reader. */
 export function parseDay(raw: string): string {
-  const s = raw.trim().replaceAll('-', '');
-  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
-  const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
-  if (!m || !date || date.toISOString().slice(0, 10).replaceAll('-', '') !== s) {
-    throw new InvalidArgumentError(`"${raw}" is not a day (YYYYMMDD)`);
-  }
-  return s;
+  const day = parseDayText(raw);
+  if (typeof day === 'string') return day;
+  throw new InvalidArgumentError(
+    day.problem === 'calendar' ? `"${raw}" is not a calendar day` : `"${raw}" is not a day (${DAY_FORMAT_TEXT})`,
+  );
 }

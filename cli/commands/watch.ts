@@ -10,15 +10,18 @@ import {
 } from '../../functions/domain/watchlist.ts';
 import type { WatchSettings } from '../../functions/domain/types.ts';
 import { cliContext, say } from '../context.ts';
-import { parseDay, parseNumber, parseNumberList, UsageError } from '../exit.ts';
+import { parseDay, parseSettingText, UsageError } from '../exit.ts';
 
-/** The rule options `watch add`, `watch defaults` and `replay` share (addThresholdOptions). */
+/**
+ * The rule options `watch add`, `watch defaults` and `replay` share
+ * (addThresholdOptions), as typed: the watchlist schema reads them.
+ */
 export interface RuleOptions {
-  above?: number[];
-  below?: number[];
-  movePp?: number;
-  chgQty?: number;
-  hysteresisPp?: number;
+  above?: string;
+  below?: string;
+  movePp?: string;
+  chgQty?: string;
+  hysteresisPp?: string;
   limitChange?: boolean;
 }
 
@@ -26,9 +29,9 @@ interface ThresholdOptions extends RuleOptions {
   name?: string;
   disabled?: boolean;
   enabled?: boolean;
-  confirmDays?: number;
-  remindEveryDays?: number;
-  exhaustionDays?: number;
+  confirmDays?: string;
+  remindEveryDays?: string;
+  exhaustionDays?: string;
   subjectTemplate?: string;
 }
 
@@ -39,9 +42,9 @@ interface ThresholdOptions extends RuleOptions {
  */
 export function addAlertHabitOptions(command: Command): Command {
   return command
-    .option('--confirm-days <n>', 'count a crossing only after the rate stays past the threshold this many trading days', parseNumber)
-    .option('--remind-every-days <n>', 'remind every n trading days while the rate stays past a crossed threshold', parseNumber)
-    .option('--exhaustion-days <n>', 'alert when foreign room runs out within n trading days at the 20-day pace', parseNumber)
+    .option('--confirm-days <n>', 'count a crossing only after the rate stays past the threshold this many trading days', parseSettingText)
+    .option('--remind-every-days <n>', 'remind every n trading days while the rate stays past a crossed threshold', parseSettingText)
+    .option('--exhaustion-days <n>', 'alert when foreign room runs out within n trading days at the 20-day pace', parseSettingText)
     .option('--subject-template <text>', 'email subject with {stk_cd} {name} {rule} {value} {dt}');
 }
 
@@ -49,11 +52,11 @@ export function addAlertHabitOptions(command: Command): Command {
 export function addThresholdOptions(command: Command, { forItem }: { forItem: boolean }): Command {
   if (forItem) command.option('--name <name>', 'display name (e.g. 삼성전자)');
   command
-    .option('--above <pct,…>', 'alert when the limit exhaustion rate crosses these percentages upward', parseNumberList)
-    .option('--below <pct,…>', 'alert when the rate crosses these percentages downward', parseNumberList)
-    .option('--move-pp <pp>', 'alert when the rate moves at least this many percentage points in a day', parseNumber)
-    .option('--chg-qty <shares>', 'alert when |chg_qty| is at least this many shares', parseNumber)
-    .option('--hysteresis-pp <pp>', 're-arm a crossed threshold only after the rate closes this far back', parseNumber)
+    .option('--above <pct,…>', 'alert when the limit exhaustion rate crosses these percentages upward', parseSettingText)
+    .option('--below <pct,…>', 'alert when the rate crosses these percentages downward', parseSettingText)
+    .option('--move-pp <pp>', 'alert when the rate moves at least this many percentage points in a day', parseSettingText)
+    .option('--chg-qty <shares>', 'alert when |chg_qty| is at least this many shares', parseSettingText)
+    .option('--hysteresis-pp <pp>', 're-arm a crossed threshold only after the rate closes this far back', parseSettingText)
     .option('--no-limit-change', 'no alert when the foreign limit (frgnr_limit) changes');
   if (forItem) {
     command.addOption(new Option('--disabled', 'keep the item but do not scan it'));

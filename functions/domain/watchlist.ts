@@ -4,14 +4,19 @@
 // One schema validates every item; every problem names its attribute, so one
 // bad item is skipped with a reason instead of stopping a scan.
 import { z } from 'zod';
-import type { WatchSettings } from './types.ts';
+import { SUBJECT_MAX_CHARS, SUBJECT_TAG, subjectTemplateLongest } from './messages.ts';
+import type { TradingDay, WatchSettings } from './types.ts';
 
 /** The reserved item whose attributes every code inherits. */
 export const DEFAULTS_KEY = '*';
 
 export const STK_CD_PATTERN = /^[0-9A-Z]{6}(_NX|_AL)?$/;
 
+/** In UTF-16 units, as an SMS and a Subject count them. */
 export const NAME_MAX_LENGTH = 40;
+
+/** More thresholds than this on one side is a typo, not a plan. */
+export const MAX_THRESHOLDS_PER_SIDE = 20;
 
 /** Attributes a code inherits from `*` when its own item leaves them out. */
 export const INHERITED_ATTRIBUTES = [
@@ -80,9 +85,17 @@ class Invalid {
   constructor(readonly message: string) {}
 }
 
+/** `\uXXXX` for each UTF-16 unit of a character that must not reach a terminal or a subject as itself. */
+export function escapeInvisible(text: string): string {
+  return text.replace(/\p{C}/gu, (ch) =>
+    [...Array(ch.length).keys()].map((i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+  );
+}
+
 function show(value: unknown): string {
   if (typeof value === 'string') {
-    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    // JSON escapes C0 controls only; a bidi override or a C1 control would still act.
+    return escapeInvisible(JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value));
   }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value === null) return 'null';
@@ -105,7 +118,12 @@ function readBoolean(value: unknown, fallback: boolean): boolean | Invalid {
   return new Invalid(`${show(value)} is not true or false`);
 }
 
-const DECIMAL = /^([+-]?)([0-9]*)(?:\.([0-9]*))?$/;
+/**
+ * The one form a percentage may take, typed in the CLI or stored: digits,
+ * optionally a point and more digits, optionally a sign. "49." and ".5"
+ * are refused (in both places) rather than guessed at.
+ */
+const DECIMAL = /^([+-]?)([0-9]+)(?:\.([0-9]+))?$/;
 
 /**
  * A percentage → integer basis points, exactly, from its decimal text:
@@ -129,22 +147,30 @@ function readPercentBp(value: unknown, range: { min: number; minInclusive: boole
     return new Invalid(`${show(value)} is not a number`);
   }
   const match = DECIMAL.exec(text);
-  const [, sign = '', whole = '', fraction = ''] = match ?? [];
-  if (!match || whole + fraction === '') return new Invalid(`${show(value)} is not a number`);
+  if (!match) return new Invalid(`${show(value)} is not a number${decimalHint(text)}`);
+  const [, sign = '', whole = '', fraction = ''] = match;
   if (fraction.length > 2) return new Invalid(`${show(value)} has more than two decimals`);
-  const magnitude = Number((whole + fraction.padEnd(2, '0')).replace(/^0+(?=[0-9])/, ''));
-  const bp = sign === '-' && magnitude !== 0 ? -magnitude : magnitude;
+  const bp = Number((whole + fraction.padEnd(2, '0')).replace(/^0+(?=[0-9])/, ''));
+  // No percentage here is negative, and "-0" is a typo whatever it rounds to.
   const aboveMin = range.minInclusive ? bp >= range.min : bp > range.min;
-  if (!aboveMin || bp > 10_000) return new Invalid(`${show(value)} ${rangeText(range)}`);
+  if (sign === '-' || !aboveMin || bp > 10_000) return new Invalid(`${show(value)} ${rangeText(range)}`);
   return bp;
+}
+
+/** What to write instead of a half-written decimal. */
+function decimalHint(text: string): string {
+  if (/^[+-]?\.[0-9]+$/.test(text)) return `: write a digit before the point (${text.replace(/^([+-]?)\./, '$10.')})`;
+  if (/^[+-]?[0-9]+\.$/.test(text)) return `: write digits after the point or none (${text.slice(0, -1)})`;
+  return '';
 }
 
 function rangeText(range: { min: number; minInclusive: boolean }): string {
   return range.minInclusive ? 'must be between 0 and 100' : 'must be more than 0 and at most 100';
 }
 
-const THRESHOLD = { min: 0, minInclusive: true };
+/** A crossing of 0% can never happen (the rate is never below 0), so a threshold is more than 0. */
 const POSITIVE = { min: 0, minInclusive: false };
+const NON_NEGATIVE = { min: 0, minInclusive: true };
 
 /** One percentage or several: 49, "49", [49, "49.5"], "49,49.5", a number set. */
 function readThresholdsBp(value: unknown): number[] | Invalid {
@@ -156,11 +182,15 @@ function readThresholdsBp(value: unknown): number[] | Invalid {
   else parts = [value];
   const bps: number[] = [];
   for (const part of parts) {
-    const bp = readPercentBp(part, THRESHOLD);
+    const bp = readPercentBp(part, POSITIVE);
     if (bp instanceof Invalid) return bp;
     bps.push(bp);
   }
-  return [...new Set(bps)].sort((a, b) => a - b);
+  const distinct = [...new Set(bps)].sort((a, b) => a - b);
+  if (distinct.length > MAX_THRESHOLDS_PER_SIDE) {
+    return new Invalid(`has ${distinct.length} thresholds; an item holds at most ${MAX_THRESHOLDS_PER_SIDE} a side`);
+  }
+  return distinct;
 }
 
 function readOptionalPercentBp(value: unknown): number | null | Invalid {
@@ -168,7 +198,7 @@ function readOptionalPercentBp(value: unknown): number | null | Invalid {
 }
 
 function readHysteresisBp(value: unknown): number | Invalid {
-  return isEmpty(value) ? 0 : readPercentBp(value, THRESHOLD);
+  return isEmpty(value) ? 0 : readPercentBp(value, NON_NEGATIVE);
 }
 
 /** Shares: a positive safe integer; "1,000,000" as typed is fine. */
@@ -208,23 +238,70 @@ function readDays(value: unknown): number | null | Invalid {
 /** About four years of trading days: beyond it a setting is surely a typo. */
 const MAX_SETTING_DAYS = 1000;
 
-/** `YYYYMMDD` (dashes allowed as typed), a real calendar day. */
-function readDay(value: unknown): string | null | Invalid {
-  if (isEmpty(value)) return null;
-  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim().replaceAll('-', '') : undefined;
-  const m = text === undefined ? null : /^(\d{4})(\d{2})(\d{2})$/.exec(text);
-  if (!m || text === undefined) return new Invalid(`${show(value)} is not a day (YYYYMMDD)`);
-  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  if (date.toISOString().slice(0, 10).replaceAll('-', '') !== text) {
-    return new Invalid(`${show(value)} is not a calendar day`);
+/** The two ways a day may be written, exactly; anything else ("2024-1-1-05") is refused, not guessed at. */
+const DAY_FORMS = [/^(\d{4})(\d{2})(\d{2})$/, /^(\d{4})-(\d{2})-(\d{2})$/];
+
+export const DAY_FORMAT_TEXT = 'YYYYMMDD or YYYY-MM-DD';
+
+/**
+ * `YYYYMMDD` or `YYYY-MM-DD` → `YYYYMMDD`; `format` when it is neither,
+ * `calendar` when it names no real day (20250230). The CLI reads its day
+ * options with this too, so both accept exactly the same text.
+ */
+export function parseDayText(text: string): TradingDay | { problem: 'format' | 'calendar' } {
+  const m = DAY_FORMS.map((form) => form.exec(text.trim())).find((match) => match !== null);
+  if (!m) return { problem: 'format' };
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    return { problem: 'calendar' };
   }
-  return text;
+  return `${m[1]}${m[2]}${m[3]}`;
 }
 
-/** Known placeholders only, braces balanced, short enough to stay a subject once filled. */
+/** `YYYYMMDD` or `YYYY-MM-DD` (or the number 20250310), a real calendar day. */
+function readDay(value: unknown): string | null | Invalid {
+  if (isEmpty(value)) return null;
+  const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : typeof value === 'string' ? value : undefined;
+  const day = text === undefined ? { problem: 'format' as const } : parseDayText(text);
+  if (typeof day === 'string') return day;
+  return new Invalid(day.problem === 'calendar' ? `${show(value)} is not a calendar day` : `${show(value)} is not a day (${DAY_FORMAT_TEXT})`);
+}
+
+/**
+ * Text shown in subjects, SMS and terminals may hold no `\p{C}` character:
+ * a newline or ESC sequence can rewrite the operator's terminal (or its
+ * clipboard, OSC 52), and a right-to-left override or zero-width mark can
+ * make a Subject read as something else.
+ */
+function invisibleCharacters(text: string): Invalid | undefined {
+  const found = [...new Set(text.match(/\p{C}/gu) ?? [])];
+  if (found.length === 0) return undefined;
+  const named = found.map((ch) => `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`).join(', ');
+  return new Invalid(
+    `${show(text)} contains ${named}, a control or invisible formatting character (it could rewrite a terminal or disguise an alert)`,
+  );
+}
+
+/** Whether the template, filled with the longest values, fits a Subject; if not, by how much. */
+function subjectTemplateTooLong(template: string): Invalid | undefined {
+  const longest = subjectTemplateLongest(template, NAME_MAX_LENGTH);
+  const over = longest.length - SUBJECT_MAX_CHARS;
+  if (over <= 0) return undefined;
+  return new Invalid(
+    `is ${over} character${over > 1 ? 's' : ''} too long: filled with the longest values ` +
+      `(a ${NAME_MAX_LENGTH}-character {name}, {value} ${JSON.stringify(longest.value)}) ` +
+      `behind the ${SUBJECT_TAG}[정정][재발송] tags it makes a ${longest.length}-character subject, ` +
+      `and a subject may have ${SUBJECT_MAX_CHARS}`,
+  );
+}
+
+/** Known placeholders only, braces balanced, no invisible characters, short enough to fit a subject once filled. */
 function readSubjectTemplate(value: unknown): string | null | Invalid {
   if (isEmpty(value)) return null;
   if (typeof value !== 'string') return new Invalid(`${show(value)} is not text`);
+  const invisible = invisibleCharacters(value);
+  if (invisible) return invisible;
   const template = value.trim();
   if ([...template].length > SUBJECT_TEMPLATE_MAX_LENGTH) {
     return new Invalid(`is longer than ${SUBJECT_TEMPLATE_MAX_LENGTH} characters`);
@@ -241,14 +318,16 @@ function readSubjectTemplate(value: unknown): string | null | Invalid {
     );
   }
   if (/[{}]/.test(rest)) return new Invalid('has an unmatched { or }');
-  return template;
+  return subjectTemplateTooLong(template) ?? template;
 }
 
 function readName(value: unknown): string | undefined | Invalid {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') return new Invalid(`${show(value)} is not text`);
+  const invisible = invisibleCharacters(value);
+  if (invisible) return invisible;
   const name = value.trim();
-  if ([...name].length > NAME_MAX_LENGTH) {
+  if (name.length > NAME_MAX_LENGTH) {
     return new Invalid(`${show(name)} is longer than ${NAME_MAX_LENGTH} characters`);
   }
   return name === '' ? undefined : name;
@@ -394,25 +473,28 @@ export function formatWatchProblems(result: WatchFailure): string {
 // ---------------------------------------------------------------- writing
 
 /**
- * What the CLI writes, percentages as numbers (49.5 = 49.5 %). `undefined`
- * leaves the attribute out (the code inherits it from `*`); `null` on a rule
- * switches that rule off for this code even when `*` sets it.
+ * What the CLI writes. Numbers may come as numbers or as the text the user
+ * typed ("49,49.5", "10,000,000"): the CLI hands its option text to this
+ * schema as it is, so it accepts exactly what a stored item may hold.
+ * Percentages are in percent (49.5 = 49.5 %). `undefined` leaves the
+ * attribute out (the code inherits it from `*`); `null` on a rule switches
+ * that rule off for this code even when `*` sets it.
  */
 export interface WatchItemInput {
   stkCd: string;
   enabled?: boolean;
   name?: string;
-  limitExhRtAbove?: number | readonly number[] | null;
-  limitExhRtBelow?: number | readonly number[] | null;
-  limitExhRtMovePp?: number | null;
-  chgQtyAbs?: number | null;
-  hysteresisPp?: number;
+  limitExhRtAbove?: number | string | readonly (number | string)[] | null;
+  limitExhRtBelow?: number | string | readonly (number | string)[] | null;
+  limitExhRtMovePp?: number | string | null;
+  chgQtyAbs?: number | string | null;
+  hysteresisPp?: number | string;
   frgnrLimitChange?: boolean;
-  confirmDays?: number | null;
-  remindEveryDays?: number | null;
-  /** `YYYYMMDD`. */
+  confirmDays?: number | string | null;
+  remindEveryDays?: number | string | null;
+  /** `YYYYMMDD` or `YYYY-MM-DD`. */
   snoozeUntil?: string | null;
-  exhaustionDays?: number | null;
+  exhaustionDays?: number | string | null;
   subjectTemplate?: string | null;
 }
 

@@ -79,9 +79,18 @@ describe('snooze_until', () => {
 
   it('refuses text that is not a day', () => {
     expect(problemsOf(resolveWatchSettings(item({ snooze_until: 'next week' })))).toEqual([
-      { attribute: 'snooze_until', message: '"next week" is not a day (YYYYMMDD)' },
+      { attribute: 'snooze_until', message: '"next week" is not a day (YYYYMMDD or YYYY-MM-DD)' },
     ]);
   });
+
+  it.each(['2024-1-1-05', '2024-11-5', '2024-1105', '202411-05', '2024/11/05', '2024--11-05', '20241105-', ' 2024 11 05'])(
+    'refuses %j rather than guess which day it means',
+    (typed) => {
+      expect(problemsOf(resolveWatchSettings(item({ snooze_until: typed })))).toEqual([
+        { attribute: 'snooze_until', message: `${JSON.stringify(typed)} is not a day (YYYYMMDD or YYYY-MM-DD)` },
+      ]);
+    },
+  );
 
   it('snoozes every code when the * item sets it', () => {
     expect(settingsOf(resolveWatchSettings(item(), { stk_cd: DEFAULTS_KEY, snooze_until: '20250310' })).snoozeUntil).toBe('20250310');
@@ -90,7 +99,7 @@ describe('snooze_until', () => {
 
 describe('subject_template', () => {
   it('keeps a template that uses only known placeholders', () => {
-    const template = '[{rule}] {name}({stk_cd}) {value} {dt}';
+    const template = '[{rule}] {name} {value}';
     expect(settingsOf(resolveWatchSettings(item({ subject_template: template }))).subjectTemplate).toBe(template);
   });
 
@@ -104,6 +113,33 @@ describe('subject_template', () => {
     expect(problemsOf(resolveWatchSettings(item({ subject_template: '{name alert' })))).toEqual([
       { attribute: 'subject_template', message: 'has an unmatched { or }' },
     ]);
+  });
+
+  it('refuses a template that cannot fit a subject with the longest values, saying by how much', () => {
+    expect(problemsOf(resolveWatchSettings(item({ subject_template: '{name}({stk_cd}) {rule} {value} {dt}' })))).toEqual([
+      {
+        attribute: 'subject_template',
+        message:
+          'is 9 characters too long: filled with the longest values (a 40-character {name}, {value} "-99,999,999,999주") ' +
+          'behind the [kfa][정정][재발송] tags it makes a 108-character subject, and a subject may have 99',
+      },
+    ]);
+  });
+
+  it.each(['{name}({stk_cd}) {rule} {value}', '{name} {rule} {value} {dt}', '[kfa] {name} {rule} {value} {dt}'])(
+    'keeps %j, which fits with the longest values',
+    (template) => {
+      expect(settingsOf(resolveWatchSettings(item({ subject_template: template }))).subjectTemplate).toBe(template);
+    },
+  );
+
+  it.each([
+    ['a right-to-left override', '{name} \u202E{value}', 'U+202E'],
+    ['a line break', '{name}\n{value}', 'U+000A'],
+    ['an escape', '\u001b]52;c;aGk=\u0007{name}', 'U+001B, U+0007'],
+  ])('refuses %s, naming the character', (_, template, named) => {
+    const [problem] = problemsOf(resolveWatchSettings(item({ subject_template: template })));
+    expect([problem?.attribute, problem?.message.includes(`contains ${named}, `)]).toEqual(['subject_template', true]);
   });
 
   it('refuses a template longer than 200 characters', () => {

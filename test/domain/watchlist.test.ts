@@ -111,6 +111,39 @@ describe('name', () => {
       { attribute: 'name', message: '5930 is not text' },
     ]);
   });
+
+  it('refuses an escape sequence that would clear the terminal, naming the character', () => {
+    expect(problemsOf(resolveWatchSettings(item({ name: '삼성전자\u001b[2J' })))).toEqual([
+      {
+        attribute: 'name',
+        message: '"삼성전자\\u001b[2J" contains U+001B, a control or invisible formatting character (it could rewrite a terminal or disguise an alert)',
+      },
+    ]);
+  });
+
+  it('refuses a right-to-left override that would spoof a subject', () => {
+    const [problem] = problemsOf(resolveWatchSettings(item({ name: '삼성\u202E자전' })));
+    expect([problem?.attribute, problem?.message.includes('contains U+202E'), problem?.message.includes('\u202E')]).toEqual([
+      'name',
+      true,
+      false,
+    ]);
+  });
+
+  it.each([
+    ['a line break', '삼성\n전자'],
+    ['a trailing line break', '삼성전자\n'],
+    ['a zero-width space', '삼성\u200B전자'],
+    ['a C1 control', '삼성\u009B2J'],
+    ['a lone surrogate', '삼성\uD800'],
+  ])('refuses %s', (_, name) => {
+    expect(problemsOf(resolveWatchSettings(item({ name }))).map((p) => p.attribute)).toEqual(['name']);
+  });
+
+  it('counts its length as SMS and subjects do, in UTF-16 units', () => {
+    const problems = problemsOf(resolveWatchSettings(item({ name: '📈'.repeat(21) })));
+    expect(problems[0]?.message).toMatch(/is longer than 40 characters$/);
+  });
 });
 
 describe('limit_exh_rt_above and limit_exh_rt_below', () => {
@@ -126,8 +159,9 @@ describe('limit_exh_rt_above and limit_exh_rt_below', () => {
     [new Set([49.5, 49]), [4900, 4950]],
     [0.29, [29]],
     [49.12, [4912]],
-    ['.5', [50]],
-    [0, [0]],
+    ['0.5', [50]],
+    ['+49', [4900]],
+    [0.01, [1]],
     [100, [10000]],
     ['', []],
     [null, []],
@@ -146,8 +180,14 @@ describe('limit_exh_rt_above and limit_exh_rt_below', () => {
     [49.123, '49.123 has more than two decimals'],
     [1e-7, '1e-7 has more than two decimals'],
     ['49,49.123', '"49.123" has more than two decimals'],
-    [-1, '-1 must be between 0 and 100'],
-    ['100.01', '"100.01" must be between 0 and 100'],
+    [-1, '-1 must be more than 0 and at most 100'],
+    ['100.01', '"100.01" must be more than 0 and at most 100'],
+    [0, '0 must be more than 0 and at most 100'],
+    ['0', '"0" must be more than 0 and at most 100'],
+    ['-0', '"-0" must be more than 0 and at most 100'],
+    ['0.00', '"0.00" must be more than 0 and at most 100'],
+    ['.5', '".5" is not a number: write a digit before the point (0.5)'],
+    ['49.', '"49." is not a number: write digits after the point or none (49)'],
     ['abc', '"abc" is not a number'],
     ['49,,50', '"" is not a number'],
     ['49;50', '"49;50" is not a number'],
@@ -161,6 +201,14 @@ describe('limit_exh_rt_above and limit_exh_rt_below', () => {
     ]);
   });
 
+  it('holds at most 20 thresholds a side', () => {
+    const twenty = Array.from({ length: 20 }, (_, i) => 50 + i);
+    expect(settingsOf(resolveWatchSettings(item({ limit_exh_rt_above: twenty }))).aboveBp).toHaveLength(20);
+    expect(problemsOf(resolveWatchSettings(item({ limit_exh_rt_below: [...twenty, 70].join(',') })))).toEqual([
+      { attribute: 'limit_exh_rt_below', message: 'has 21 thresholds; an item holds at most 20 a side' },
+    ]);
+  });
+
   it('names limit_exh_rt_below when that is the bad one', () => {
     const problems = problemsOf(resolveWatchSettings(item({ limit_exh_rt_above: 49, limit_exh_rt_below: '-5' })));
     expect(problems.map((p) => p.attribute)).toEqual(['limit_exh_rt_below']);
@@ -168,7 +216,7 @@ describe('limit_exh_rt_above and limit_exh_rt_below', () => {
 
   it('converts every two-decimal percentage to basis points exactly, as a number or as text', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10_000 }), (bp) => {
+      fc.property(fc.integer({ min: 1, max: 10_000 }), (bp) => {
         const asNumber = bp / 100;
         const asText = `${Math.floor(bp / 100)}.${String(bp % 100).padStart(2, '0')}`;
         const settings = settingsOf(resolveWatchSettings(item({ limit_exh_rt_above: asNumber, limit_exh_rt_below: asText })));
@@ -237,10 +285,11 @@ describe('hysteresis_pp and frgnr_limit_change', () => {
     expect(settingsOf(resolveWatchSettings(item({ hysteresis_pp: value }))).hysteresisBp).toBe(expected);
   });
 
-  it('rejects a negative hysteresis', () => {
-    expect(problemsOf(resolveWatchSettings(item({ hysteresis_pp: -0.1 })))).toEqual([
-      { attribute: 'hysteresis_pp', message: '-0.1 must be between 0 and 100' },
-    ]);
+  it.each<[unknown, string]>([
+    [-0.1, '-0.1 must be between 0 and 100'],
+    ['-0', '"-0" must be between 0 and 100'],
+  ])('rejects the hysteresis %j', (value, message) => {
+    expect(problemsOf(resolveWatchSettings(item({ hysteresis_pp: value })))).toEqual([{ attribute: 'hysteresis_pp', message }]);
   });
 
   it.each([
