@@ -17,4 +17,17 @@ export default tseslint.config(
     files: ['functions/config.ts', 'test/**', 'local/**', 'bench/**', 'infra/**', 'cli/**', 'bin/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
+  {
+    // Stored data reaches the operator's terminal: everything kfa prints goes through cli/print.ts, which escapes it.
+    files: ['cli/**'],
+    ignores: ['cli/print.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'stdout', message: 'Print through out() in cli/print.ts (it escapes control characters)' },
+        { object: 'process', property: 'stderr', message: 'Print through say() in cli/print.ts (it escapes control characters)' },
+      ],
+      'no-console': 'error',
+    },
+  },
 );

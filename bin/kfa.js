@@ -4,4 +4,5 @@ import { register } from 'tsx/esm/api';
 
 register();
 await import('../local/quiet-node20.ts');
-await import('../cli/main.ts');
+const { main } = await import('../cli/main.ts');
+await main(process.argv);

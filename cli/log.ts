@@ -1,11 +1,12 @@
 // The CLI's logger: plain lines on stderr (stdout carries results). Info and
 // debug only with --verbose; the scan's per-code progress has its own lines.
 import type { Log } from '../functions/scan/ports.ts';
+import { say } from './print.ts';
 
 export function stderrLogger(verbose: boolean): Log {
   const line = (level: string, message: string, extra?: object): void => {
     const detail = extra && Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : '';
-    process.stderr.write(`${level} ${message}${detail}\n`);
+    say(`${level} ${message}${detail}`);
   };
   return {
     debug: (m, e) => verbose && line('debug', m, e),

@@ -16,8 +16,16 @@ export interface AwsClients {
   lambda: LambdaClient;
 }
 
-export function createAwsClients(config: Pick<Config, 'region'>): AwsClients {
-  const common = config.region ? { region: config.region } : {};
+export interface AwsClientOptions {
+  /** Only for a local stack (the CLI with every endpoint on loopback); otherwise the SDK's own chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export function createAwsClients(config: Pick<Config, 'region'>, options: AwsClientOptions = {}): AwsClients {
+  const common = {
+    ...(config.region ? { region: config.region } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  };
   const dynamo = new DynamoDBClient(common);
   return {
     dynamo,

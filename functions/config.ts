@@ -1,6 +1,8 @@
 // The only reader of process.env. Every setting is parsed and checked here,
 // once, and every problem is reported by the variable's name before any work
 // starts; everything else receives a typed Config.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 export const LIVE_HOST = 'https://api.kiwoom.com';
@@ -186,4 +188,51 @@ export function requireScanSettings(config: Config, options: { publish: boolean 
     problems.push({ variable: 'ALERT_TOPIC_ARN', message: 'is not set (use --dry-run to scan without publishing)' });
   }
   if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/**
+ * The AWS SDK's own settings, read for the CLI's check before it makes any
+ * AWS call (the SDK itself would only say "Region is missing"). Secrets are
+ * never kept: only whether the variables are set.
+ */
+export interface AwsEnvironment {
+  /** AWS_REGION (the JavaScript SDK reads no other region variable). */
+  region?: string;
+  /** AWS_PROFILE; the SDK uses "default" without it. */
+  profile?: string;
+  /** Which of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set. */
+  accessKeyId: boolean;
+  secretAccessKey: boolean;
+  /** AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN (EKS, CI with OIDC). */
+  webIdentity: boolean;
+  /** AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI (ECS, CloudShell). */
+  containerCredentials: boolean;
+  /** AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> that are set: variable → URL. */
+  endpoints: Record<string, string>;
+  /** The shared files the SDK reads (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, else under ~/.aws). */
+  configFile: string;
+  credentialsFile: string;
+}
+
+export function loadAwsEnvironment(env: Record<string, string | undefined> = process.env): AwsEnvironment {
+  const set = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const endpoints: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (/^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(name) && value?.trim()) endpoints[name] = value.trim();
+  }
+  return {
+    region: set('AWS_REGION'),
+    profile: set('AWS_PROFILE'),
+    accessKeyId: set('AWS_ACCESS_KEY_ID') !== undefined,
+    secretAccessKey: set('AWS_SECRET_ACCESS_KEY') !== undefined,
+    webIdentity: set('AWS_WEB_IDENTITY_TOKEN_FILE') !== undefined && set('AWS_ROLE_ARN') !== undefined,
+    containerCredentials:
+      set('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI') !== undefined || set('AWS_CONTAINER_CREDENTIALS_FULL_URI') !== undefined,
+    endpoints,
+    configFile: set('AWS_CONFIG_FILE') ?? join(homedir(), '.aws', 'config'),
+    credentialsFile: set('AWS_SHARED_CREDENTIALS_FILE') ?? join(homedir(), '.aws', 'credentials'),
+  };
 }

@@ -18,6 +18,7 @@ import { AlertLedger, type LedgerEntry, type LedgerStatus } from '../../function
 import { ConfigError } from '../../functions/config.ts';
 import { HistoryStore } from '../../functions/store/history-store.ts';
 import { cliContext, say } from '../context.ts';
+import { cell, out } from '../print.ts';
 import { parseDay, UsageError } from '../exit.ts';
 
 const STATUSES: readonly LedgerStatus[] = ['sent', 'pending', 'failed', 'suppressed'];
@@ -40,7 +41,7 @@ export function registerAlertCommands(program: Command): void {
     .option('--status <status>', `only alerts in this state (${STATUSES.join('|')})`, parseStatus)
     .option('--json', 'print the entries and their payloads as JSON')
     .action(async (options: ListOptions) => {
-      const { config, aws } = cliContext();
+      const { config, aws } = await cliContext();
       const ledger = new AlertLedger(aws.doc, config.historyTable);
       const entries = await ledger.list({
         ...(options.code !== undefined ? { stkCd: options.code } : {}),
@@ -49,14 +50,14 @@ export function registerAlertCommands(program: Command): void {
       });
       const rows = entries.map(historyRow);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        out(`${JSON.stringify(rows, null, 2)}\n`);
         return;
       }
       if (rows.length === 0) {
         say('no alerts recorded' + (options.code || options.since || options.status ? ' that match' : ''));
         return;
       }
-      process.stdout.write(historyTable(rows));
+      out(historyTable(rows));
     });
 
   alerts
@@ -64,7 +65,7 @@ export function registerAlertCommands(program: Command): void {
     .description('publish one recorded alert again, on purpose (marked resend=true); its status is unchanged')
     .action(async (alertId: string) => {
       const { stkCd, dt, rule } = parseAlertId(alertId);
-      const { config, aws, watchlist } = cliContext();
+      const { config, aws, watchlist } = await cliContext();
       if (!config.alertTopicArn) throw new ConfigError([{ variable: 'ALERT_TOPIC_ARN', message: 'is not set' }]);
       const ledger = new AlertLedger(aws.doc, config.historyTable);
       const entry = await ledger.get(stkCd, dt, rule);
@@ -185,7 +186,7 @@ export function historyTable(rows: readonly HistoryRow[]): string {
     return [
       r.dt,
       r.stk_cd,
-      r.name ?? '',
+      cell(r.name ?? ''),
       r.rule,
       `${valueText(r.rule, r.previous_value)}→${valueText(r.rule, r.value)}`,
       thresholdText(r.rule, r.threshold),

@@ -19,6 +19,7 @@ import { ReplayStore } from '../../functions/replay/replay-store.ts';
 import { replaySettings } from '../../functions/replay/settings.ts';
 import { createKiwoom, createTokenSource } from '../../functions/scan/wiring.ts';
 import { cliContext, say } from '../context.ts';
+import { out } from '../print.ts';
 import { EXIT, parseCodes, parseDay, UsageError } from '../exit.ts';
 import { stderrLogger } from '../log.ts';
 import { addThresholdOptions, itemFromOptions, type RuleOptions } from './watch.ts';
@@ -49,9 +50,8 @@ function progressLine(p: FetchProgress): string {
   return `${p.stkCd.padEnd(10)}page ${p.pages}: ${p.days} trading days${p.oldestDt ? `, back to ${p.oldestDt}` : ''}`;
 }
 
-function replayDeps(options: { verbose?: boolean }): ReplayDeps {
-  const { config, aws } = cliContext();
-  requireScanSettings(config, { publish: false });
+async function replayDeps(options: { verbose?: boolean }): Promise<ReplayDeps> {
+  const { config, aws } = await cliContext({ require: (c) => requireScanSettings(c, { publish: false }) });
   const logger = stderrLogger(options.verbose === true);
   return {
     kiwoom: createKiwoom(config, createTokenSource(config, aws, logger), logger),
@@ -100,8 +100,8 @@ export function registerReplayCommands(program: Command): void {
       if (error instanceof WatchItemError) throw new UsageError(error.message);
       throw error;
     }
-    const deps = replayDeps(options);
-    const { watchlist } = cliContext();
+    const deps = await replayDeps(options);
+    const { watchlist } = await cliContext();
     const [item, defaults] = await Promise.all([watchlist.get(stkCd), watchlist.get(DEFAULTS_KEY)]);
     const resolved = replaySettings(stkCd, item, defaults, changes);
     if (!resolved.ok) throw new UsageError(formatWatchProblems(resolved));
@@ -117,8 +117,8 @@ export function registerReplayCommands(program: Command): void {
       await writeFile(options.chart, await renderReplayChartSvg(result));
       say(`chart written to ${options.chart}`);
     }
-    if (options.json) process.stdout.write(`${JSON.stringify(replayJson(result), null, 2)}\n`);
-    else process.stdout.write(replayText(result, { sparkline: options.chart === undefined }));
+    if (options.json) out(`${JSON.stringify(replayJson(result), null, 2)}\n`);
+    else out(replayText(result, { sparkline: options.chart === undefined }));
     const f = result.fetch;
     say(
       f.cacheHit
@@ -139,7 +139,7 @@ export function registerReplayCommands(program: Command): void {
     .option('--json', 'print the summary as one JSON object on stdout')
     .option('--verbose', 'log more detail on stderr')
     .action(async (options: BackfillCliOptions) => {
-      const deps = replayDeps(options);
+      const deps = await replayDeps(options);
       const codes = options.codes ?? (await watchedCodes());
       if (codes.length === 0) {
         say('nothing to backfill: the watchlist has no enabled codes (or pass --codes)');
@@ -148,8 +148,8 @@ export function registerReplayCommands(program: Command): void {
       const summary = await asUsage(() =>
         runBackfill(deps, { codes, days: options.days ?? DEFAULT_BACKFILL_DAYS }, (code) => say(codeLine(code))),
       );
-      if (options.json) process.stdout.write(`${JSON.stringify(backfillJson(summary), null, 2)}\n`);
-      else process.stdout.write(backfillText(summary));
+      if (options.json) out(`${JSON.stringify(backfillJson(summary), null, 2)}\n`);
+      else out(backfillText(summary));
       const failed = summary.codes.some((c) => c.error) || summary.stopped !== null || summary.notReached.length > 0;
       process.exitCode = failed ? EXIT.failed : EXIT.ok;
     });
@@ -157,7 +157,7 @@ export function registerReplayCommands(program: Command): void {
 
 /** Enabled, valid watchlist codes, as the scan would take them. */
 async function watchedCodes(): Promise<string[]> {
-  const items = await cliContext().watchlist.list();
+  const items = await (await cliContext()).watchlist.list();
   const defaults = items.find((i) => i.stk_cd === DEFAULTS_KEY);
   const codes: string[] = [];
   for (const item of items) {

@@ -3,6 +3,7 @@ import { requireScanSettings } from '../../functions/config.ts';
 import { runScan, type CodeProgress, type ScanSummary } from '../../functions/scan/scan.ts';
 import { buildScanDeps, createKiwoom, createTokenSource } from '../../functions/scan/wiring.ts';
 import { cliContext, say } from '../context.ts';
+import { cell, out } from '../print.ts';
 import { EXIT, parseCodes, parseDuration } from '../exit.ts';
 import { stderrLogger } from '../log.ts';
 
@@ -24,9 +25,8 @@ export function registerScanCommand(program: Command): void {
     .option('--deadline <duration>', 'stop starting new codes when this much time has passed (e.g. 60s, 5m)', parseDuration)
     .option('--verbose', 'log more detail on stderr')
     .action(async (options: ScanCliOptions) => {
-      const { config, aws } = cliContext();
       const dryRun = options.dryRun === true;
-      requireScanSettings(config, { publish: !dryRun });
+      const { config, aws } = await cliContext({ require: (c) => requireScanSettings(c, { publish: !dryRun }) });
       const logger = stderrLogger(options.verbose === true);
       const started = Date.now();
       const deadline = options.deadline;
@@ -48,8 +48,8 @@ export function registerScanCommand(program: Command): void {
           if (!p.notReached) say(progressLine(p));
         },
       });
-      if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else process.stdout.write(humanSummary(summary));
+      if (options.json) out(`${JSON.stringify(summary, null, 2)}\n`);
+      else out(humanSummary(summary));
       process.exitCode = scanExitCode(summary);
     });
 }
@@ -79,7 +79,7 @@ export function humanSummary(s: ScanSummary): string {
   if (s.dry_run) {
     lines.push(`dry run: ${s.alerts.length} alert(s) would be sent`);
     for (const a of s.alerts) {
-      lines.push(`  ${a.dt} ${a.stk_cd} ${a.name ?? ''} ${a.rule} ${a.direction}: ${a.previous_value} → ${a.value} (threshold ${a.threshold})`);
+      lines.push(`  ${a.dt} ${a.stk_cd} ${cell(String(a.name ?? ''))} ${a.rule} ${a.direction}: ${a.previous_value} → ${a.value} (threshold ${a.threshold})`);
     }
   }
   lines.push(

@@ -8,7 +8,7 @@ export function registerTablesCommands(program: Command): void {
     .command('create')
     .description('create the Watchlist and History tables if missing (on-demand) and wait until active; safe to repeat')
     .action(async () => {
-      const { config, aws } = cliContext();
+      const { config, aws } = await cliContext();
       const names = { watchlistTable: config.watchlistTable, historyTable: config.historyTable };
       say(`creating tables ${names.watchlistTable} and ${names.historyTable} (if missing)…`);
       await createTables(aws.dynamo, names);

@@ -10,6 +10,7 @@ import {
 } from '../../functions/domain/watchlist.ts';
 import type { WatchSettings } from '../../functions/domain/types.ts';
 import { cliContext, say } from '../context.ts';
+import { cell, out } from '../print.ts';
 import { parseDay, parseSettingText, UsageError } from '../exit.ts';
 
 /**
@@ -103,7 +104,7 @@ export function registerWatchCommands(program: Command): void {
     ),
     { forItem: true },
   ).action(async (stkCd: string, options: ThresholdOptions) => {
-    const { watchlist } = cliContext();
+    const { watchlist } = await cliContext();
     const changes = validated(itemFromOptions(stkCd, options, process.argv));
     const existing = (await watchlist.get(stkCd)) ?? {};
     const merged: Record<string, unknown> = { ...existing, ...changes };
@@ -121,7 +122,7 @@ export function registerWatchCommands(program: Command): void {
     ),
     { forItem: false },
   ).action(async (options: ThresholdOptions) => {
-    const { watchlist } = cliContext();
+    const { watchlist } = await cliContext();
     // Validate the defaults as a code item would be, then store them under "*".
     const changes = validated(itemFromOptions('000000', options, process.argv));
     delete changes.stk_cd;
@@ -139,7 +140,7 @@ export function registerWatchCommands(program: Command): void {
     .description('show every watched code with its effective settings')
     .option('--json', 'print the items and their effective settings as JSON')
     .action(async (options: { json?: boolean }) => {
-      const { watchlist } = cliContext();
+      const { watchlist } = await cliContext();
       const items = await watchlist.list();
       const defaults = items.find((i) => i.stk_cd === DEFAULTS_KEY);
       const rows = items
@@ -147,7 +148,7 @@ export function registerWatchCommands(program: Command): void {
         .sort((a, b) => String(a.stk_cd).localeCompare(String(b.stk_cd)))
         .map((item) => ({ item, resolved: resolveWatchSettings(item, defaults) }));
       if (options.json) {
-        const out = {
+        const listing = {
           defaults: defaults ?? null,
           items: rows.map(({ item, resolved }) => ({
             item,
@@ -156,14 +157,14 @@ export function registerWatchCommands(program: Command): void {
             problems: resolved.ok ? [] : resolved.problems,
           })),
         };
-        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        out(`${JSON.stringify(listing, null, 2)}\n`);
         return;
       }
-      if (defaults) process.stdout.write(`*        defaults: ${JSON.stringify(stripKey(defaults))}\n`);
+      if (defaults) out(`*        defaults: ${JSON.stringify(stripKey(defaults))}\n`);
       if (rows.length === 0) say('the watchlist is empty: add a code with "kfa watch add 005930 --above 49"');
       for (const { item, resolved } of rows) {
         const text = resolved.ok ? describe(resolved.settings) : `INVALID: ${formatWatchProblems(resolved)}`;
-        process.stdout.write(`${String(item.stk_cd).padEnd(9)}${text}\n`);
+        out(`${cell(String(item.stk_cd)).padEnd(9)}${text}\n`);
       }
     });
 
@@ -188,7 +189,7 @@ export function registerWatchCommands(program: Command): void {
     .command('remove <stk_cd>')
     .description('stop watching a code (its history and alert ledger are kept)')
     .action(async (stkCd: string) => {
-      const { watchlist } = cliContext();
+      const { watchlist } = await cliContext();
       const removed = await watchlist.remove(stkCd);
       if (!removed) throw new UsageError(`${stkCd} is not on the watchlist`);
       say(`removed ${stkCd}`);
@@ -200,7 +201,7 @@ async function editItem(
   stkCd: string,
   change: (item: Record<string, unknown>) => Record<string, unknown>,
 ): Promise<string> {
-  const { watchlist } = cliContext();
+  const { watchlist } = await cliContext();
   const existing = await watchlist.get(stkCd);
   if (!existing) {
     throw new UsageError(
@@ -230,7 +231,7 @@ const pct = (bp: number): string => `${(bp / 100).toFixed(2)}%`;
 /** One line of effective settings, as a person reads them. */
 export function describe(s: WatchSettings): string {
   const parts: string[] = [];
-  if (s.name) parts.push(s.name);
+  if (s.name) parts.push(cell(s.name));
   if (!s.enabled) parts.push('(disabled)');
   if (s.aboveBp.length) parts.push(`above ${s.aboveBp.map(pct).join(',')}`);
   if (s.belowBp.length) parts.push(`below ${s.belowBp.map(pct).join(',')}`);
@@ -241,7 +242,7 @@ export function describe(s: WatchSettings): string {
   if (s.confirmDays !== undefined && s.confirmDays > 1) parts.push(`confirm ${s.confirmDays} days`);
   if (s.remindEveryDays != null) parts.push(`remind every ${s.remindEveryDays} days`);
   if (s.exhaustionDays != null) parts.push(`exhaustion forecast ≤ ${s.exhaustionDays} days`);
-  if (s.subjectTemplate != null) parts.push(`subject "${s.subjectTemplate}"`);
+  if (s.subjectTemplate != null) parts.push(`subject "${cell(s.subjectTemplate)}"`);
   if (s.snoozeUntil != null) parts.push(`snoozed through ${s.snoozeUntil}`);
   return parts.join(', ');
 }
