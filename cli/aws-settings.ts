@@ -109,13 +109,7 @@ export async function checkAwsSettings(
   const profileName = env.profile ?? 'default';
   const profile = profileOf(files, profileName);
   const where = `${env.configFile} or ${env.credentialsFile}`;
-
-  if (env.profile !== undefined && profile === undefined) {
-    problems.push({
-      variable: 'AWS_PROFILE',
-      message: `names profile "${env.profile}", which is in neither ${where} (hint: "aws configure --profile ${env.profile}", or unset AWS_PROFILE)`,
-    });
-  }
+  const done = (localStackCredentials = false): AwsSettingsCheck => ({ problems, localStackCredentials });
 
   if (env.region === undefined && !profile?.region) {
     problems.push({
@@ -124,33 +118,41 @@ export async function checkAwsSettings(
     });
   }
 
-  if (env.accessKeyId !== env.secretAccessKey) {
+  // As the SDK does: with AWS_PROFILE set, the key pair in the environment is skipped.
+  const envKeysCount = env.profile === undefined;
+  if (envKeysCount && env.accessKeyId !== env.secretAccessKey) {
     const [set, unset] = env.accessKeyId ? ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] : ['AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID'];
     problems.push({ variable: unset, message: `is not set, but ${set} is (hint: export both, or neither)` });
-    return { problems, localStackCredentials: false };
+    return done();
   }
-  if (env.accessKeyId || env.webIdentity || env.containerCredentials) return { problems, localStackCredentials: false };
+  if ((envKeysCount && env.accessKeyId) || env.webIdentity || env.containerCredentials) return done();
 
   const source = profile ? profileSource(profile) : undefined;
   if (source === 'sso' && profile) {
     const sso = await ssoProblem(profileName, profile, files.configFile, readToken, now);
     if (sso) problems.push(sso);
-    return { problems, localStackCredentials: false };
+    return done();
   }
-  if (source !== undefined) return { problems, localStackCredentials: false };
+  if (source !== undefined) return done();
 
   const endpoints = Object.values(env.endpoints);
-  if (endpoints.length > 0 && endpoints.every(isLoopback)) return { problems, localStackCredentials: true };
+  if (endpoints.length > 0 && endpoints.every(isLoopback)) return done(true);
 
-  if (env.profile === undefined || profile !== undefined) {
+  if (env.profile !== undefined && profile === undefined) {
     problems.push({
-      variable: 'AWS_ACCESS_KEY_ID',
-      message:
-        `no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set, and the AWS profile ` +
-        `"${profileName}" has none in ${where} (hint: ${CREDENTIALS_HINT})`,
+      variable: 'AWS_PROFILE',
+      message: `names profile "${env.profile}", which is in neither ${where} (hint: "aws configure --profile ${env.profile}", or unset AWS_PROFILE)`,
     });
+    return done();
   }
-  return { problems, localStackCredentials: false };
+  const keys = envKeysCount
+    ? 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set, and'
+    : 'AWS_PROFILE is set, so the SDK does not read AWS_ACCESS_KEY_ID, and';
+  problems.push({
+    variable: envKeysCount ? 'AWS_ACCESS_KEY_ID' : 'AWS_PROFILE',
+    message: `no AWS credentials: ${keys} the AWS profile "${profileName}" has none in ${where} (hint: ${CREDENTIALS_HINT})`,
+  });
+  return done();
 }
 
 /**

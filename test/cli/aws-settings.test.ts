@@ -125,6 +125,14 @@ describe('credentials', () => {
     expect(variables(await check(env({ ...REGION, AWS_PROFILE: 'gone' })))).toEqual(['AWS_PROFILE']);
   });
 
+  it('do not come from the key pair when AWS_PROFILE is set, as the SDK then skips it', async () => {
+    const files = { configFile: { work: { region: 'ap-northeast-2' } }, credentialsFile: {} };
+    const { problems } = await check(env({ AWS_PROFILE: 'work', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 's' }), files);
+    expect(problems).toEqual([
+      { variable: 'AWS_PROFILE', message: expect.stringContaining('AWS_PROFILE is set, so the SDK does not read AWS_ACCESS_KEY_ID') },
+    ]);
+  });
+
   it('are dummy ones for a local stack: every endpoint overridden to loopback', async () => {
     const local = env({ ...REGION, AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000', AWS_ENDPOINT_URL_SNS: 'http://localhost:4566' });
     expect(await check(local)).toEqual({ problems: [], localStackCredentials: true });
