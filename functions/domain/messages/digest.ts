@@ -83,27 +83,12 @@ export function buildDigestMessage(entries: readonly { payload: AlertPayload }[]
     alert_ids: alerts.map((a) => a.alert_id),
     alerts,
   };
-  const leadAlert = alertFromPayload(lead);
-  const counts = `알림 ${alerts.length}건(긴급 ${critical})`;
-  const others = alerts.length - 1;
-  const subject = fitWithName(
-    (name) =>
-      singleLine(
-        `[kfa] 외국인 보유 ${counts} · ${name} ${subjectSummary(leadAlert)}${others > 0 ? ` 외 ${others}건` : ''} ${formatTradingDay(dt)}`,
-      ),
-    payloadName(lead),
-    SUBJECT_MAX_CHARS,
-  );
-  const sms = fitWithName(
-    (name) => singleLine(`[외인] ${shortTradingDay(dt)} ${counts}: ${name} ${smsBody(leadAlert)}${others > 0 ? ' 등' : ''}`),
-    payloadName(lead),
-    SMS_MAX_CHARS,
-  );
+  const headline: DigestHeadline = { lead, count: alerts.length, critical, dt };
   return {
-    subject,
+    subject: digestSubject(headline),
     payload,
     email: digestEmail(groups, alerts.length, severity, dt, context.runId),
-    sms,
+    sms: digestSms(headline),
     attributes: {
       rule: 'digest',
       severity,
@@ -112,6 +97,40 @@ export function buildDigestMessage(entries: readonly { payload: AlertPayload }[]
       run_id: context.runId,
     },
   };
+}
+
+/** What a digest's Subject and SMS say: how many, how many critical, and the alert it leads with. */
+interface DigestHeadline {
+  lead: AlertPayload;
+  count: number;
+  critical: number;
+  dt: TradingDay;
+}
+
+function countsText(h: DigestHeadline): string {
+  return `알림 ${h.count}건(긴급 ${h.critical})`;
+}
+
+/** "[kfa] 외국인 보유 알림 3건(긴급 2) · 삼성전자 한도소진률 51% 상향 돌파 외 2건 2026-11-27". */
+function digestSubject(h: DigestHeadline): string {
+  const summary = subjectSummary(alertFromPayload(h.lead));
+  const others = h.count > 1 ? ` 외 ${h.count - 1}건` : '';
+  return fitWithName(
+    (name) => singleLine(`[kfa] 외국인 보유 ${countsText(h)} · ${name} ${summary}${others} ${formatTradingDay(h.dt)}`),
+    payloadName(h.lead),
+    SUBJECT_MAX_CHARS,
+  );
+}
+
+/** "[외인] 11/27 알림 3건(긴급 2): 삼성전자 51% 상향돌파(51.02%) 등". */
+function digestSms(h: DigestHeadline): string {
+  const body = smsBody(alertFromPayload(h.lead));
+  const more = h.count > 1 ? ' 등' : '';
+  return fitWithName(
+    (name) => singleLine(`[외인] ${shortTradingDay(h.dt)} ${countsText(h)}: ${name} ${body}${more}`),
+    payloadName(h.lead),
+    SMS_MAX_CHARS,
+  );
 }
 
 /** Within a code: by day, then rule. */
