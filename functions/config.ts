@@ -22,8 +22,23 @@ export interface KiwoomSettings {
   tokenFunctionName?: string;
 }
 
+/** The `deliver` function's settings (Telegram/Slack/Discord/webhook channels). */
+export interface DeliverSettings {
+  /**
+   * DELIVER_LOCAL_STACK=true, set only by `npm start` and the tests: channels
+   * may target plain-http loopback fakes and take secrets from KFA_CHANNEL_*
+   * variables. Never on by default, never in a deployment.
+   */
+  localStack: boolean;
+  /** Telegram Bot API base URL (a local fake in tests and `npm start`). */
+  telegramApiUrl: string;
+  /** Local stack only: KFA_CHANNEL_* variables, for channel items that name one instead of a secret. */
+  localSecrets: Record<string, string>;
+}
+
 export interface Config {
   kiwoom: KiwoomSettings;
+  deliver: DeliverSettings;
   watchlistTable: string;
   historyTable: string;
   alertTopicArn?: string;
@@ -116,6 +131,20 @@ const envSchema = z.object({
   SCAN_MAX_DAYS: positiveNumber(20).refine((n) => Number.isInteger(n), 'must be a whole number'),
   SCAN_LEASE_TTL_SECONDS: positiveNumber(120),
   LOG_LEVEL: optionalText,
+  DELIVER_LOCAL_STACK: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s, ctx) => {
+      const value = (s ?? '').toLowerCase();
+      if (value === '' || value === 'false' || value === '0') return false;
+      if (value === 'true' || value === '1') return true;
+      ctx.addIssue({ code: 'custom', message: `must be "true" or "false", got "${s}"` });
+      return z.NEVER;
+    }),
+  TELEGRAM_API_URL: optionalText.refine((s) => s === undefined || /^https?:\/\/[^/]+/.test(s), {
+    message: 'must be an http(s) URL such as https://api.telegram.org',
+  }),
   ALERT_DELIVERY: z
     .string()
     .trim()
@@ -151,6 +180,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ]);
   }
   return {
+    deliver: {
+      localStack: e.DELIVER_LOCAL_STACK,
+      telegramApiUrl: (e.TELEGRAM_API_URL ?? TELEGRAM_API_URL).replace(/\/+$/, ''),
+      localSecrets: e.DELIVER_LOCAL_STACK ? localChannelSecrets(env) : {},
+    },
     kiwoom: {
       baseUrl: e.KIWOOM_BASE_URL,
       rateLimit: rate.data,
@@ -170,6 +204,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL ?? 'INFO',
     alertDelivery: e.ALERT_DELIVERY,
   };
+}
+
+export const TELEGRAM_API_URL = 'https://api.telegram.org';
+
+/** Local-stack channel secrets: only this prefix, so a channel item can never name AWS_SECRET_ACCESS_KEY. */
+export const LOCAL_CHANNEL_SECRET_PREFIX = 'KFA_CHANNEL_';
+
+function localChannelSecrets(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[0].startsWith(LOCAL_CHANNEL_SECRET_PREFIX) && e[1] !== undefined),
+  );
 }
 
 /**

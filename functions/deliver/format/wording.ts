@@ -1,0 +1,228 @@
+// The Korean wording every chat format shares, from the `default` payload's
+// units (rates as percent numbers such as 49.12, shares as integers). Plain
+// text only: each format escapes these strings for its own markup. `chg_qty`
+// is the day's change in foreign-held shares, so it reads "외국인 보유 N주
+// 증가/감소", not net buying or selling.
+import { parseRow } from '../../domain/parse.ts';
+import type { AlertNotice, DigestNotice, Severity } from '../notice.ts';
+
+export const SEVERITY_KO: Readonly<Record<Severity, string>> = { critical: '긴급', warning: '주의', info: '참고' };
+
+/** One colour per severity, shared by Slack (attachment colour), Discord (embed colour) and Telegram (a dot). */
+export const SEVERITY_COLOUR: Readonly<Record<Severity, number>> = { critical: 0xd32f2f, warning: 0xf9a825, info: 0x1976d2 };
+export const SEVERITY_DOT: Readonly<Record<Severity, string>> = { critical: '🔴', warning: '🟠', info: '🔵' };
+
+export const RULE_KO: Readonly<Record<string, string>> = {
+  limit_exh_rt_cross_up: '한도소진률 상향 돌파',
+  limit_exh_rt_cross_down: '한도소진률 하향 돌파',
+  limit_exh_rt_move: '한도소진률 급변',
+  chg_qty_abs: '외국인 보유 급변',
+  frgnr_limit_change: '외국인한도 변경',
+  limit_exh_rt_still_beyond: '한도소진률 기준 밖 지속',
+  limit_exhaustion_forecast: '외국인 한도 소진 전망',
+};
+
+export const TEST_BANNER = '[테스트] kfa 채널 연결 확인용 메시지입니다. 실제 알림이 아닙니다.';
+
+export function ruleKo(rule: string): string {
+  return RULE_KO[rule] ?? `알림 ${rule}`;
+}
+
+// ---------------------------------------------------------------- numbers
+
+/** 1234567 → "1,234,567" (integers: shares). */
+export function shares(n: number): string {
+  const digits = String(Math.abs(Math.trunc(n))).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return n < 0 ? `-${digits}` : digits;
+}
+
+export function signedShares(n: number): string {
+  return n > 0 ? `+${shares(n)}` : shares(n);
+}
+
+/** 49.1 → "49.10%": through integer basis points, so no float digits can show. */
+export function percent(p: number): string {
+  return `${bpDigits(Math.round(p * 100))}%`;
+}
+
+/** Thresholds without trailing zeros: 49 → "49%", 49.5 → "49.5%". */
+export function compactPercent(p: number): string {
+  return `${bpDigits(Math.round(p * 100)).replace(/\.?0+$/, '')}%`;
+}
+
+/** A change in percentage points: 0.17 → "+0.17%p". */
+export function points(pp: number): string {
+  const bp = Math.round(pp * 100);
+  return `${bp > 0 ? '+' : ''}${bpDigits(bp)}%p`;
+}
+
+function bpDigits(bp: number): string {
+  const abs = Math.abs(bp);
+  return `${bp < 0 ? '-' : ''}${shares(Math.trunc(abs / 100))}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** "20261106" → "2026-11-06". */
+export function day(dt: string): string {
+  return /^\d{8}$/.test(dt) ? `${dt.slice(0, 4)}-${dt.slice(4, 6)}-${dt.slice(6, 8)}` : dt;
+}
+
+/** Names come from people: one line, no control characters. */
+export function oneLine(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').replace(/\s+/g, ' ').trim();
+}
+
+export function displayName(alert: Pick<AlertNotice, 'name' | 'stk_cd'>): string {
+  return oneLine(alert.name ?? '') || oneLine(alert.stk_cd);
+}
+
+// ---------------------------------------------------------------- one alert
+
+const RATE_RULES = new Set(['limit_exh_rt_cross_up', 'limit_exh_rt_cross_down', 'limit_exh_rt_move', 'limit_exh_rt_still_beyond']);
+
+/** The alert's value with its unit. */
+export function valueText(rule: string, value: number): string {
+  if (RATE_RULES.has(rule)) return percent(value);
+  if (rule === 'chg_qty_abs') return `${signedShares(value)}주`;
+  if (rule === 'frgnr_limit_change') return `${shares(value)}주`;
+  if (rule === 'limit_exhaustion_forecast') return `${value}거래일`;
+  return String(value);
+}
+
+/** One line saying what happened: "한도소진률 99% 상향 돌파", "외국인 보유 5,000,000주 감소". */
+export function headline(alert: AlertNotice): string {
+  const t = alert.threshold ?? alert.value;
+  const previous = alert.previous_value ?? alert.value;
+  switch (alert.rule) {
+    case 'limit_exh_rt_cross_up':
+      return `한도소진률 ${compactPercent(t)} 상향 돌파`;
+    case 'limit_exh_rt_cross_down':
+      return `한도소진률 ${compactPercent(t)} 하향 돌파`;
+    case 'limit_exh_rt_move':
+      return `한도소진률 하루 ${points(alert.value - previous)} 변동`;
+    case 'chg_qty_abs':
+      return `외국인 보유 ${shares(Math.abs(alert.value))}주 ${alert.value >= 0 ? '증가' : '감소'}`;
+    case 'frgnr_limit_change':
+      return `외국인한도 ${shares(previous)}주 → ${shares(alert.value)}주 ${alert.value >= previous ? '확대' : '축소'}`;
+    case 'limit_exh_rt_still_beyond':
+      return `한도소진률 ${compactPercent(t)} ${alert.direction === 'down' ? '미만' : '이상'} 지속${alert.since ? ` (${day(alert.since)}부터)` : ''}`;
+    case 'limit_exhaustion_forecast':
+      return `지금 속도면 외국인 한도 약 ${alert.value}거래일 뒤 소진`;
+    default:
+      return ruleKo(alert.rule);
+  }
+}
+
+/** The threshold as the rule reads it, or null when the rule has none. */
+export function thresholdText(alert: AlertNotice): string | null {
+  const t = alert.threshold;
+  if (t === null || t === undefined) return alert.rule === 'frgnr_limit_change' ? '변경 시' : null;
+  switch (alert.rule) {
+    case 'limit_exh_rt_cross_up':
+    case 'limit_exh_rt_cross_down': {
+      const crossed = alert.thresholds_crossed ?? [];
+      return crossed.length > 1 ? `${crossed.map(compactPercent).join(', ')} (가장 먼 ${compactPercent(t)})` : compactPercent(t);
+    }
+    case 'limit_exh_rt_still_beyond':
+      return compactPercent(t);
+    case 'limit_exh_rt_move':
+      return `${points(t).replace(/^\+/, '')} 이상`;
+    case 'chg_qty_abs':
+      return `${shares(t)}주 이상`;
+    case 'limit_exhaustion_forecast':
+      return `${t}거래일 이내`;
+    default:
+      return String(t);
+  }
+}
+
+/** "98.93% → 99.04% (2026-11-05 → 2026-11-06)": previous → current with the days. */
+export function changeText(alert: AlertNotice): string {
+  const previous = alert.previous_value;
+  const days = alert.previous_dt ? ` (${day(alert.previous_dt)} → ${day(alert.dt)})` : '';
+  if (previous === undefined) return `${valueText(alert.rule, alert.value)}${days}`;
+  return `${valueText(alert.rule, previous)} → ${valueText(alert.rule, alert.value)}${days}`;
+}
+
+/** What the change is of: the rate, the day's change in holdings, the limit, the forecast. */
+export function changeLabel(rule: string): string {
+  if (RATE_RULES.has(rule)) return '한도소진률 (이전 → 현재)';
+  if (rule === 'chg_qty_abs') return '일간 보유 변동 (전일 → 당일)';
+  if (rule === 'frgnr_limit_change') return '외국인한도 (이전 → 현재)';
+  if (rule === 'limit_exhaustion_forecast') return '소진 예상 (이전 → 현재)';
+  return '이전 → 현재';
+}
+
+export interface Holdings {
+  /** poss_stkcnt */
+  held: string;
+  /** gain_pos_stkcnt: foreign room left. */
+  room: string;
+  /** limit_exh_rt */
+  rate: string;
+}
+
+/** Holdings, remaining room and the rate from the day's row; "알 수 없음" when Kiwoom did not say. */
+export function holdings(alert: AlertNotice): Holdings {
+  const unknown = '알 수 없음';
+  if (!alert.row) return { held: unknown, room: unknown, rate: unknown };
+  try {
+    const s = parseRow(alert.stk_cd, alert.row as Parameters<typeof parseRow>[1]);
+    return {
+      held: s.possStkcnt === null ? unknown : `${shares(s.possStkcnt)}주`,
+      room: s.gainPosStkcnt === null ? unknown : `${shares(s.gainPosStkcnt)}주`,
+      rate: s.limitExhRtBp === null ? unknown : percent(s.limitExhRtBp / 100),
+    };
+  } catch {
+    return { held: unknown, room: unknown, rate: unknown };
+  }
+}
+
+/** Notes a reader must not miss: a corrected day, an on-purpose resend. */
+export function remarks(alert: AlertNotice): string[] {
+  const notes: string[] = [];
+  if (alert.revision) notes.push('키움증권이 정정한 데이터로 다시 판단한 알림입니다.');
+  if (alert.resend) notes.push('앞서 보낸 알림을 다시 보냅니다.');
+  if (alert.rule === 'limit_exhaustion_forecast' && alert.forecast) {
+    const f = alert.forecast;
+    notes.push(
+      `남은 한도 ${shares(f.room_shares)}주 ÷ 최근 ${f.window_days}거래일 평균 보유 증가 ${shares(Math.round(f.avg_daily_net_buying))}주 ≈ ${f.days_left}거래일`,
+    );
+  }
+  return notes;
+}
+
+/** "SK텔레콤 (017670)". */
+export function who(alert: Pick<AlertNotice, 'name' | 'stk_cd'>): string {
+  return `${displayName(alert)} (${oneLine(alert.stk_cd)})`;
+}
+
+// ---------------------------------------------------------------- digests
+
+export function digestTitle(digest: DigestNotice): string {
+  return `외국인 보유 알림 요약 · ${day(digest.dt)}`;
+}
+
+export function digestSummary(digest: DigestNotice): string {
+  const codes = new Set(digest.alerts.map((a) => a.stk_cd)).size;
+  const bySeverity = (['critical', 'warning', 'info'] as const)
+    .map((s) => [s, digest.alerts.filter((a) => a.severity === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${SEVERITY_KO[s]} ${n}`)
+    .join(' · ');
+  return `알림 ${digest.alerts.length}건 · ${codes}종목 · ${bySeverity}`;
+}
+
+/** The digest's alerts grouped by code, in the order they came. */
+export function digestGroups(digest: DigestNotice): AlertNotice[][] {
+  const groups = new Map<string, AlertNotice[]>();
+  for (const a of digest.alerts) groups.set(a.stk_cd, [...(groups.get(a.stk_cd) ?? []), a]);
+  return [...groups.values()];
+}
+
+/** One digest line: "11-06 한도소진률 99% 상향 돌파 · 98.93% → 99.04%". */
+export function digestLine(alert: AlertNotice): string {
+  const previous = alert.previous_value;
+  const change = previous === undefined ? valueText(alert.rule, alert.value) : `${valueText(alert.rule, previous)} → ${valueText(alert.rule, alert.value)}`;
+  const date = /^\d{8}$/.test(alert.dt) ? `${alert.dt.slice(4, 6)}-${alert.dt.slice(6, 8)}` : alert.dt;
+  return `${date} ${headline(alert)} · ${change}${alert.revision ? ' [정정]' : ''}`;
+}
