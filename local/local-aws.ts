@@ -492,7 +492,7 @@ function toReceivedAlert(message: Message, rawDelivery: boolean): ReceivedAlert 
  * object. Real SNS requires a string `default` key and only string values,
  * so an object of that shape is taken for a structured message.
  */
-function structuredMessage(text: string): Record<string, string> | null {
+export function structuredMessage(text: string): Record<string, string> | null {
   if (!text.startsWith('{')) return null;
   let parsed: unknown;
   try {

@@ -117,7 +117,7 @@ export class DeliveryLedger {
   /** False when the claim was taken over meanwhile (the new holder may send again: the allowed duplicate). */
   async markSent(deliveryKey: string, channel: string, claimId: string, reference: string | undefined, now: Date): Promise<boolean> {
     const at = now.toISOString();
-    return this.fenced(deliveryKey, channel, claimId, 'SET #status = :sent, sent_at = :at, updated_at = :at, reference = :ref REMOVE claimed_until', {
+    return this.fenced(deliveryKey, channel, claimId, 'SET #status = :sent, sent_at = :at, updated_at = :at, api_reference = :ref REMOVE claimed_until', {
       ':sent': 'sent',
       ':at': at,
       ':ref': reference ?? null,
@@ -210,7 +210,7 @@ function fromItem(item: Record<string, unknown>): DeliveryEntry {
     ...optional('claimedUntil', item.claimed_until as number | undefined),
     ...optional('notBefore', item.not_before as number | undefined),
     ...optional('lastError', item.last_error as string | undefined),
-    ...optional('reference', item.reference as string | undefined),
+    ...optional('reference', item.api_reference as string | undefined),
     ...optional('sentAt', item.sent_at as string | undefined),
     createdAt: String(item.created_at ?? ''),
     updatedAt: String(item.updated_at ?? ''),
