@@ -36,6 +36,8 @@ export interface DeliveryHarness {
   addAllChannels(): Promise<void>;
   putChannel(item: Record<string, unknown>): Promise<void>;
   invoke(...bodies: string[]): Promise<SQSBatchResponse>;
+  /** run() on an event as Lambda's event source builds it (message ids kept). */
+  invokeEvent(event: SQSEvent): Promise<SQSBatchResponse>;
   /** Everything logged, as one string (for secret checks). */
   logText(): string;
   close(): Promise<void>;
@@ -122,6 +124,7 @@ export async function deliveryHarness(options: { allowLoopback?: boolean } = {})
     },
     putChannel,
     invoke: (...bodies) => run(deps, sqsEvent(bodies)),
+    invokeEvent: (event) => run(deps, event),
     logText: () => JSON.stringify(logs),
     close: () => fakes.close(),
   };
