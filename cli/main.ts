@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../functions/config.ts';
 import { registerAlertCommands } from './commands/alerts.ts';
+import { registerChannelCommands } from './commands/channels.ts';
 import { registerReplayCommands } from './commands/replay.ts';
 import { registerScanCommand } from './commands/scan.ts';
 import { registerTablesCommands } from './commands/tables.ts';
@@ -34,6 +35,7 @@ export function createProgram(): Command {
   registerScanCommand(program);
   registerAlertCommands(program);
   registerReplayCommands(program);
+  registerChannelCommands(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
