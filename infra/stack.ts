@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { parseScanTime, type DeploySettings } from './settings.ts';
 import { Alerts } from './constructs/alerts.ts';
 import { Tables } from './constructs/data.ts';
+import { DeliveryPipeline } from './constructs/deliver.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Egress } from './constructs/network.ts';
 import { DeadLetters, ScanPipeline } from './constructs/scan.ts';
@@ -22,6 +23,7 @@ export class KiwoomForeignAlertsStack extends Stack {
   readonly token: TokenIssuer;
   readonly scan: ScanPipeline;
   readonly monitoring: Monitoring;
+  readonly deliver: DeliveryPipeline;
 
   constructor(scope: Construct, id: string, props: KiwoomForeignAlertsStackProps) {
     super(scope, id, props);
@@ -52,6 +54,7 @@ export class KiwoomForeignAlertsStack extends Stack {
       ...(settings.kiwoomRateLimit === undefined ? {} : { kiwoomRateLimit: settings.kiwoomRateLimit }),
       logLevel: settings.logLevel,
     });
+    this.deliver = new DeliveryPipeline(this, 'Deliver', { tables: this.tables, alertTopic: this.alerts.alertTopic, opsTopic: this.alerts.opsTopic, logLevel: settings.logLevel });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       opsTopic: this.alerts.opsTopic,
       scanFunction: this.scan.fn.function,

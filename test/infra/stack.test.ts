@@ -316,9 +316,9 @@ describe('stack with the default egress (NAT gateway)', () => {
       template.resourcePropertiesCountIs(
         'AWS::Lambda::Function',
         { Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' },
-        2,
+        3,
       );
-      template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 3);
+      template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 4);
     });
 
     it('give the scan 15 minutes, 512 MB, no reserved concurrency and its settings', () => {
@@ -421,7 +421,7 @@ describe('stack with the default egress (NAT gateway)', () => {
 
     it('sends every alarm to the ops topic', () => {
       const ops = resourceOf(template, 'AWS::SNS::Topic', 'AlertsOpsTopic');
-      template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: ops.id }] }, 7);
+      template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: ops.id }] }, 9);
     });
 
     it('fires on any scan or token function error', () => {
@@ -437,7 +437,11 @@ describe('stack with the default egress (NAT gateway)', () => {
     });
 
     it('fires on any message in the dead-letter queue', () => {
-      expect(alarmOn('ApproximateNumberOfMessagesVisible', 'AWS/SQS')).toMatchObject({
+      const dlq = resourceOf(template, 'AWS::SQS::Queue', 'DeadLetters');
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq.id, 'QueueName'] } }],
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
@@ -542,7 +546,8 @@ describe('stack without egress (mock accounts)', () => {
   });
 
   it('runs the functions outside any VPC', () => {
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { VpcConfig: Match.absent() }, 2);
+    // The two Kiwoom functions, and the deliver function, which never runs in the VPC.
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { VpcConfig: Match.absent() }, 3);
   });
 
   it('says in the output that there is no fixed IP', () => {
