@@ -24,6 +24,7 @@ import {
   type DemoCalendar,
 } from './demo/scenario.ts';
 import type { ReceivedAlert } from './local-aws.ts';
+import { describeReceived, startLocalDelivery, telegramPlainText, type LocalDelivery } from './chat-fakes/demo.ts';
 import { LOCAL_APP, withLocalStack, type LocalStack } from './runtime.ts';
 
 const out = (line = ''): void => {
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
     process.env.ALERT_DELIVERY = 'digest';
     const freshInstance: string = '../functions/handlers/scan.ts?delivery=digest';
     const digest = ((await import(freshInstance)) as typeof import('../functions/handlers/scan.ts')).handler;
+    delivery = await startLocalDelivery(stack, note);
 
     let total = 0;
     const digestFrom = calendar.evenings.length - DIGEST_EVENINGS;
@@ -92,11 +94,15 @@ async function main(): Promise<void> {
       total += await runEvening(stack, calendar, allRows, evening, index, index >= digestFrom ? digest : each);
     }
     out();
+    await delivery.close();
     out(`━━ done: ${total} messages over ${calendar.tradingDays.length} trading days (${((Date.now() - started) / 1000).toFixed(1)} s); every local process stopped.`);
   }, { log: note });
 }
 
 const DIGEST_EVENINGS = 2;
+
+/** Telegram, Slack, Discord and the webhook receiver, fed by the deliver handler (local/chat-fakes). */
+let delivery: LocalDelivery;
 
 type Handler = (event: unknown, context: Context) => Promise<ScanResult>;
 
@@ -140,8 +146,31 @@ async function runEvening(
 
   const received = s.alerts_published > 0 ? await stack.subscriber.receive({ waitMs: 5_000, expected: s.alerts_published }) : [];
   for (const alert of received) printAlert(alert);
+  if (index === 9) delivery.fakes.script('telegram', { status: 429, body: '{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}' });
+  await printChatDeliveries(index === 9);
   return received.length;
 }
+
+/** What the chat fakes received from the deliver handler this evening; once, an SQS redelivery that sends nothing. */
+async function printChatDeliveries(rateLimited: boolean): Promise<void> {
+  const { received, records } = await delivery.deliver();
+  if (records === 0) return;
+  out();
+  out(`   ┌─ chat channels (deliver function, ${records} SQS record${records > 1 ? 's' : ''}${rateLimited ? '; Telegram answered 429 retry_after=1 once and was waited out' : ''})`);
+  const order = ['telegram', 'slack', 'discord', 'webhook'];
+  for (const r of [...received].sort((a, b) => order.indexOf(a.api) - order.indexOf(b.api))) out(`   │ ${describeReceived(r)}`);
+  if (!redeliveryShown) {
+    const first = received.find((r) => r.api === 'telegram' && r.status === 200);
+    out('   │ the Telegram message, as the chat shows it:');
+    for (const line of telegramPlainText(first?.body).split('\n')) out(`   │   ${line}`);
+    redeliveryShown = true;
+    const again = await delivery.redeliverLast();
+    out(`   │ the same batch delivered again (an SQS redelivery / SNS duplicate): ${again.length} chat messages sent — the delivery ledger has them`);
+  }
+  out('   └─');
+}
+
+let redeliveryShown = false;
 
 function printAlert(alert: ReceivedAlert): void {
   out();

@@ -113,6 +113,8 @@ export async function startChatFakes(options: ChatFakeOptions = {}): Promise<Cha
     handle(req, res).catch(() => res.writeHead(500).end('fake failed'));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // Never the reason a run cannot exit (a failed `npm start` still ends).
+  server.unref();
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,

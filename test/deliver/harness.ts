@@ -4,14 +4,15 @@
 // time, so a 429 is honoured without waiting and no assertion reads the wall
 // clock.
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { toChannelItem, parseChannel, type ChannelItem } from '../../functions/deliver/channel.ts';
+import { toChannelItem, parseChannel } from '../../functions/deliver/channel.ts';
 import type { DeliveryMetric } from '../../functions/deliver/deliver.ts';
 import { GuardedHttpSender } from '../../functions/deliver/http/sender.ts';
 import { ChannelSecretSource } from '../../functions/deliver/secrets.ts';
 import { ChannelStore } from '../../functions/deliver/store/channel-store.ts';
 import { DeliveryLedger } from '../../functions/deliver/store/delivery-ledger.ts';
 import { run, type DeliverRunDeps } from '../../functions/handlers/deliver.ts';
-import { FAKE_TELEGRAM_TOKEN, FAKE_WEBHOOK_SECRET, startChatFakes, type ChatFakes } from '../../local/chat-fakes/server.ts';
+import { demoChannels, localChannelSecrets } from '../../local/chat-fakes/demo.ts';
+import { startChatFakes, type ChatFakes } from '../../local/chat-fakes/server.ts';
 import { localClients, uniqueTables } from '../support/aws.ts';
 
 export interface LogLine {
@@ -43,21 +44,8 @@ export interface DeliveryHarness {
   close(): Promise<void>;
 }
 
-export const LOCAL_SECRETS = (fakes: ChatFakes) => ({
-  KFA_CHANNEL_TELEGRAM: FAKE_TELEGRAM_TOKEN,
-  KFA_CHANNEL_SLACK: fakes.slackWebhookUrl,
-  KFA_CHANNEL_DISCORD: JSON.stringify({ url: fakes.discordWebhookUrl }),
-  KFA_CHANNEL_WEBHOOK: FAKE_WEBHOOK_SECRET,
-});
-
-export function demoChannels(fakes: ChatFakes): ChannelItem[] {
-  return [
-    { name: 'tg', type: 'telegram', chat_id: '-1001234567890', secret_env: 'KFA_CHANNEL_TELEGRAM', enabled: true },
-    { name: 'desk-slack', type: 'slack', secret_env: 'KFA_CHANNEL_SLACK', enabled: true },
-    { name: 'desk-discord', type: 'discord', secret_env: 'KFA_CHANNEL_DISCORD', enabled: true },
-    { name: 'risk-hook', type: 'webhook', url: fakes.webhookUrl, secret_env: 'KFA_CHANNEL_WEBHOOK', enabled: true },
-  ];
-}
+export { demoChannels };
+export const LOCAL_SECRETS = localChannelSecrets;
 
 let messageSeq = 0;
 
