@@ -11,7 +11,7 @@ import {
   toChannelItem,
   type Channel,
 } from '../../functions/deliver/channel.ts';
-import { ChannelConfigError, DeliveryError, UnsafeTargetError } from '../../functions/deliver/errors.ts';
+import { ChannelConfigError, DeliveryError, TransientDeliveryError, UnsafeTargetError } from '../../functions/deliver/errors.ts';
 import { checkTarget } from '../../functions/deliver/http/address-guard.ts';
 import { GuardedHttpSender } from '../../functions/deliver/http/sender.ts';
 import { ChannelSecretSource } from '../../functions/deliver/secrets.ts';
@@ -58,12 +58,29 @@ export function itemFromOptions(name: string, options: AddOptions): Record<strin
   };
 }
 
-/** Reads the secret and checks where the channel would send; every refusal is a usage error naming why. */
+/**
+ * Reads the secret and checks where the channel would send; every refusal is
+ * a usage error naming why. A Slack or Discord URL lives in the secret, so
+ * for them an unreadable secret is a refusal too; a Telegram token or a
+ * signing secret that cannot be fetched right now (no network, no
+ * credentials) only earns a warning, since sending checks it again.
+ */
 async function checkReachable(channel: Channel, context: ReturnType<typeof channelContext>): Promise<void> {
   try {
-    const secret = secretValue(channel, await context.secrets.resolve(channel));
-    const url = channel.type === 'webhook' ? channel.url : channel.type === 'telegram' ? undefined : secret;
-    if (url !== undefined) await checkTarget(new URL(url), context.policy);
+    if (channel.type === 'webhook') await checkTarget(new URL(channel.url as string), context.policy);
+    let raw: string;
+    try {
+      raw = await context.secrets.resolve(channel);
+    } catch (error) {
+      const urlInSecret = channel.type === 'slack' || channel.type === 'discord';
+      if (error instanceof TransientDeliveryError && !urlInSecret) {
+        say(`warning: ${error.message}; saved without checking it (try "kfa channels test ${channel.name}")`);
+        return;
+      }
+      throw error;
+    }
+    const secret = secretValue(channel, raw);
+    if (channel.type === 'slack' || channel.type === 'discord') await checkTarget(new URL(secret), context.policy);
   } catch (error) {
     if (error instanceof UnsafeTargetError) throw new UsageError(`channel ${channel.name}: ${error.message}`);
     if (error instanceof ChannelConfigError) throw new UsageError(error.message);

@@ -76,6 +76,17 @@ describe('kfa channels', () => {
     expect(outside.stderr).toContain('is outside kfa/channels/');
   });
 
+  it('saves a Telegram channel whose secret cannot be fetched right now with a warning, but not a Slack one (its URL is in the secret)', async () => {
+    // Secrets Manager unreachable: a closed loopback port, never a real AWS host.
+    const offline = { ...env, AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9' };
+    const tg = await spawnKfa(['channels', 'add', 'later-tg', '--type', 'telegram', '--chat-id', '42', '--secret', 'kfa/channels/later-tg'], offline);
+    expect(tg.code).toBe(0);
+    expect(tg.stderr).toMatch(/warning: secret kfa\/channels\/later-tg could not be fetched .*kfa channels test later-tg/);
+    const slack = await spawnKfa(['channels', 'add', 'later-slack', '--type', 'slack', '--secret', 'kfa/channels/later-slack'], offline);
+    expect(slack.code).toBe(2);
+    expect(slack.stderr).toContain('not saved');
+  });
+
   it('sends a marked test message and prints the API answer with the token masked', async () => {
     fakes.clear();
     const tested = await kfa('channels', 'test', 'alerts-tg');
