@@ -93,11 +93,12 @@ export class DeliveryPipeline extends Construct {
   }
 
   private grantDeliverAccess(props: DeliveryPipelineProps, stack: Stack): void {
-    // Only its own items in the History table: the channel partition and the delivery ledger.
+    // Only its own items in the History table: it reads the channel partition and claims and
+    // updates delivery-ledger entries (UpdateItem, conditional); it never writes a channel.
     this.fn.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ChannelsAndDeliveryLedger',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
         resources: [props.tables.history.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [CHANNELS_PARTITION, `${DELIVERY_PREFIX}*`] } },
       }),
