@@ -93,6 +93,12 @@ describe('exactly once per (alert, channel)', () => {
     expect(h.metrics.DuplicatesDropped).toBe(8);
   });
 
+  it('delivers once when two invocations get the same alert at the same time', async () => {
+    const responses = await Promise.all([h.invoke(alertBody('sns-1')), h.invoke(alertBody('sns-2'))]);
+    expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+    expect(counts()).toEqual(ONCE_EACH);
+  });
+
   it('drops an SQS redelivery of a record that was delivered', async () => {
     const body = alertBody('sns-1');
     await h.invoke(body);
