@@ -27,7 +27,9 @@ export type TestResult = { ok: true; answers: TestAnswer[] } | { ok: false; answ
 
 /** A made-up alert that looks like a real one, marked as a test in every format. */
 export function sampleNotice(now: Date): Notice {
-  const dt = now.toISOString().slice(0, 10).replaceAll('-', '');
+  const day = (at: Date) => at.toISOString().slice(0, 10).replaceAll('-', '');
+  const dt = day(now);
+  const previousDt = day(new Date(now.getTime() - 86_400_000));
   const payload = {
     schema_version: 1,
     kind: 'test',
@@ -42,8 +44,20 @@ export function sampleNotice(now: Date): Notice {
     thresholds_crossed: [49],
     value: 49.05,
     previous_value: 48.8,
-    previous_dt: dt,
-    row: { dt, poss_stkcnt: '2926000000', gain_pos_stkcnt: '3044000000', frgnr_limit: '5970000000', limit_exh_rt: '+49.05' },
+    previous_dt: previousDt,
+    row: {
+      dt,
+      close_pric: '+53400',
+      pred_pre: '+400',
+      trde_qty: '12345678',
+      chg_qty: '+1500000',
+      poss_stkcnt: '2928150000',
+      wght: '+49.05',
+      gain_pos_stkcnt: '3041850000',
+      frgnr_limit: '5970000000',
+      frgnr_limit_irds: '0',
+      limit_exh_rt: '+49.05',
+    },
   };
   return parseNotice(
     JSON.stringify({ Type: 'Notification', MessageId: payload.alert_id, Message: JSON.stringify(payload), MessageAttributes: {} }),
