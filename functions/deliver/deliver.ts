@@ -240,7 +240,8 @@ async function settleFailure(
     // The claim then lapses on its own and the redelivery takes it.
     deps.logger.warn('could not release the claim', { ...log, error: describe(releaseError) });
   }
-  if (!(error instanceof RateLimitedError)) batch.unavailable.set(name, reason);
+  // Later records of this batch would meet the same outage or the same rate limit.
+  batch.unavailable.set(name, reason);
   deps.metrics.count('DeliveryRetried');
   deps.logger.warn('delivery will be retried', { ...log, reason, not_before: notBefore === undefined ? undefined : new Date(notBefore).toISOString() });
   return { channel: name, outcome: 'retry', reason };

@@ -178,6 +178,14 @@ describe('one failing channel', () => {
     expect(counts()).toEqual(ONCE_EACH);
   });
 
+  it('is not called again in a batch after a 429 it could not wait out', async () => {
+    h.fakes.script('telegram', telegramTooManyRequests(120));
+    const { payload, attributes } = alertMessage({ stkCd: '030200', name: 'KT' });
+    const response = await h.invoke(alertBody(), snsEnvelope(payload, attributes));
+    expect(response.batchItemFailures).toHaveLength(2);
+    expect(h.fakes.of('telegram')).toHaveLength(1);
+  });
+
   it('is not called again for the rest of a batch after a transient failure', async () => {
     h.fakes.script('slack', { status: 500, body: 'x' });
     const a = alertBody();
