@@ -18,7 +18,8 @@ import { ChannelSecretSource } from '../../functions/deliver/secrets.ts';
 import { ChannelStore } from '../../functions/deliver/store/channel-store.ts';
 import { sendTestMessage } from '../../functions/deliver/test-message.ts';
 import { secretValue, shownTarget } from '../../functions/deliver/transports.ts';
-import { cliContext, say } from '../context.ts';
+import { cliContext } from '../context.ts';
+import { cell, out, say } from '../print.ts';
 import { EXIT, UsageError } from '../exit.ts';
 
 interface AddOptions {
@@ -32,8 +33,10 @@ interface AddOptions {
   disabled?: boolean;
 }
 
-function channelContext() {
-  const { config, aws } = cliContext();
+type ChannelContext = Awaited<ReturnType<typeof channelContext>>;
+
+async function channelContext() {
+  const { config, aws } = await cliContext();
   return {
     config,
     store: new ChannelStore(aws.doc, config.historyTable),
@@ -65,7 +68,7 @@ export function itemFromOptions(name: string, options: AddOptions): Record<strin
  * signing secret that cannot be fetched right now (no network, no
  * credentials) only earns a warning, since sending checks it again.
  */
-async function checkReachable(channel: Channel, context: ReturnType<typeof channelContext>): Promise<void> {
+async function checkReachable(channel: Channel, context: ChannelContext): Promise<void> {
   try {
     if (channel.type === 'webhook') await checkTarget(new URL(channel.url as string), context.policy);
     let raw: string;
@@ -104,7 +107,7 @@ export function registerChannelCommands(program: Command): void {
     .option('--rules <list>', 'only these rule ids')
     .option('--disabled', 'save the channel but send nothing to it')
     .action(async (name: string, options: AddOptions) => {
-      const context = channelContext();
+      const context = await channelContext();
       let channel: Channel;
       try {
         channel = parseChannel(itemFromOptions(name, options));
@@ -122,23 +125,23 @@ export function registerChannelCommands(program: Command): void {
     .description('show every channel (secrets are named, never shown)')
     .option('--json', 'print the channels as JSON')
     .action(async (options: { json?: boolean }) => {
-      const { store } = channelContext();
+      const { store } = await channelContext();
       const stored = (await store.list()).sort((a, b) => String(a.item.sk).localeCompare(String(b.item.sk)));
       if (options.json) {
-        const out = stored.map(({ item, channel, problem }) => ({
+        const listing = stored.map(({ item, channel, problem }) => ({
           ...(channel ? toChannelItem(channel) : publicItem(item)),
           valid: channel !== null,
           ...(problem ? { problem } : {}),
         }));
-        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        out(`${JSON.stringify(listing, null, 2)}\n`);
         return;
       }
       if (stored.length === 0) say('no channels yet: add one with "kfa channels add <name> --type telegram --chat-id … --secret kfa/channels/…"');
       for (const { item, channel, problem } of stored) {
         const line = channel
-          ? `${channel.name.padEnd(16)} ${channel.type.padEnd(8)} ${channel.enabled ? 'enabled ' : 'disabled'} ${shownTarget(channel)} · ${describeFilter(channel.filter)}`
-          : `${String(item.sk).padEnd(16)} INVALID: ${problem}`;
-        process.stdout.write(`${line}\n`);
+          ? `${channel.name.padEnd(16)} ${channel.type.padEnd(8)} ${channel.enabled ? 'enabled ' : 'disabled'} ${cell(shownTarget(channel))} · ${describeFilter(channel.filter)}`
+          : `${cell(String(item.sk)).padEnd(16)} INVALID: ${cell(problem ?? '')}`;
+        out(`${line}\n`);
       }
     });
 
@@ -146,7 +149,7 @@ export function registerChannelCommands(program: Command): void {
     .command('remove <name>')
     .description('delete a channel (its delivery history is kept)')
     .action(async (name: string) => {
-      const { store } = channelContext();
+      const { store } = await channelContext();
       if (!(await store.remove(name))) throw new UsageError(`there is no channel named ${name}`);
       say(`removed ${name}`);
     });
@@ -155,7 +158,7 @@ export function registerChannelCommands(program: Command): void {
     .command('test <name>')
     .description('send a clearly marked test message and print the API\'s answer (secrets masked)')
     .action(async (name: string) => {
-      const context = channelContext();
+      const context = await channelContext();
       const stored = await context.store.get(name);
       if (!stored) throw new UsageError(`there is no channel named ${name}`);
       if (!stored.channel) throw new UsageError(stored.problem ?? `channel ${name} is invalid`);
@@ -168,7 +171,8 @@ export function registerChannelCommands(program: Command): void {
         },
         stored.channel,
       );
-      for (const a of result.answers) process.stdout.write(`POST ${a.url} → ${a.status ?? 'no answer'}\n${a.answer}\n`);
+      // The API's answer is text from the network: printed escaped, like every stored value.
+      for (const a of result.answers) out(`POST ${a.url} → ${a.status ?? 'no answer'}\n${cell(a.answer)}\n`);
       if (!result.ok) {
         const wait = result.retryAfterMs === undefined ? '' : ` (retry after ${Math.ceil(result.retryAfterMs / 1000)} s)`;
         say(`test message to ${name} failed: ${result.error}${wait}`);
