@@ -1,9 +1,26 @@
 // The Korean wording every chat format shares, from the `default` payload's
 // units (rates as percent numbers such as 49.12, shares as integers). Plain
-// text only: each format escapes these strings for its own markup. `chg_qty`
-// is the day's change in foreign-held shares, so it reads "외국인 보유 N주
-// 증가/감소", not net buying or selling.
+// text only: each format escapes these strings for its own markup. The
+// numbers, rule labels and one-line summaries are the email's and subject's
+// own (domain/messages), so an alert reads the same in every channel:
+// `chg_qty` is the day's change in foreign-held shares, "외국인 보유 N주
+// 증가/감소", never net buying or selling.
+import {
+  alertFromPayload,
+  forecastArithmetic,
+  formatCompactPercentBp,
+  formatPercentBp,
+  formatPointsBp,
+  formatShares,
+  formatSignedShares,
+  formatTradingDay,
+  RULE_LABELS_KO,
+  singleLine,
+  subjectSummary,
+  type AlertPayload,
+} from '../../domain/messages.ts';
 import { parseRow } from '../../domain/parse.ts';
+import { RULE_IDS, type RuleId } from '../../domain/types.ts';
 import type { AlertNotice, DigestNotice, Severity } from '../notice.ts';
 
 export const SEVERITY_KO: Readonly<Record<Severity, string>> = { critical: '긴급', warning: '주의', info: '참고' };
@@ -12,64 +29,32 @@ export const SEVERITY_KO: Readonly<Record<Severity, string>> = { critical: '긴�
 export const SEVERITY_COLOUR: Readonly<Record<Severity, number>> = { critical: 0xd32f2f, warning: 0xf9a825, info: 0x1976d2 };
 export const SEVERITY_DOT: Readonly<Record<Severity, string>> = { critical: '🔴', warning: '🟠', info: '🔵' };
 
-export const RULE_KO: Readonly<Record<string, string>> = {
-  limit_exh_rt_cross_up: '한도소진률 상향 돌파',
-  limit_exh_rt_cross_down: '한도소진률 하향 돌파',
-  limit_exh_rt_move: '한도소진률 급변',
-  chg_qty_abs: '외국인 보유 급변',
-  frgnr_limit_change: '외국인한도 변경',
-  limit_exh_rt_still_beyond: '한도소진률 기준 밖 지속',
-  limit_exhaustion_forecast: '외국인 한도 소진 전망',
-};
-
 export const TEST_BANNER = '[테스트] kfa 채널 연결 확인용 메시지입니다. 실제 알림이 아닙니다.';
 
+const isKnownRule = (rule: string): rule is RuleId => (RULE_IDS as readonly string[]).includes(rule);
+
+/** The rule's Korean label; a rule a newer scan added reads as its id. */
 export function ruleKo(rule: string): string {
-  return RULE_KO[rule] ?? `알림 ${rule}`;
+  return isKnownRule(rule) ? RULE_LABELS_KO[rule] : `알림 ${rule}`;
 }
 
 // ---------------------------------------------------------------- numbers
 
-/** 1234567 → "1,234,567" (integers: shares). */
-export function shares(n: number): string {
-  const digits = String(Math.abs(Math.trunc(n))).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return n < 0 ? `-${digits}` : digits;
-}
+/** The payload's percent numbers back to exact basis points (49.12 → 4912). */
+const bp = (percentValue: number): number => Math.round(percentValue * 100);
 
-export function signedShares(n: number): string {
-  return n > 0 ? `+${shares(n)}` : shares(n);
-}
-
-/** 49.1 → "49.10%": through integer basis points, so no float digits can show. */
-export function percent(p: number): string {
-  return `${bpDigits(Math.round(p * 100))}%`;
-}
-
+export const shares = formatShares;
+export const signedShares = formatSignedShares;
+/** 49.1 → "49.10%". */
+export const percent = (p: number): string => formatPercentBp(bp(p));
 /** Thresholds without trailing zeros: 49 → "49%", 49.5 → "49.5%". */
-export function compactPercent(p: number): string {
-  return `${bpDigits(Math.round(p * 100)).replace(/\.?0+$/, '')}%`;
-}
-
+export const compactPercent = (p: number): string => formatCompactPercentBp(bp(p));
 /** A change in percentage points: 0.17 → "+0.17%p". */
-export function points(pp: number): string {
-  const bp = Math.round(pp * 100);
-  return `${bp > 0 ? '+' : ''}${bpDigits(bp)}%p`;
-}
-
-function bpDigits(bp: number): string {
-  const abs = Math.abs(bp);
-  return `${bp < 0 ? '-' : ''}${shares(Math.trunc(abs / 100))}.${String(abs % 100).padStart(2, '0')}`;
-}
-
+export const points = (pp: number): string => formatPointsBp(bp(pp));
 /** "20261106" → "2026-11-06". */
-export function day(dt: string): string {
-  return /^\d{8}$/.test(dt) ? `${dt.slice(0, 4)}-${dt.slice(4, 6)}-${dt.slice(6, 8)}` : dt;
-}
-
+export const day = formatTradingDay;
 /** Names come from people: one line, no control characters. */
-export function oneLine(text: string): string {
-  return text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').replace(/\s+/g, ' ').trim();
-}
+export const oneLine = singleLine;
 
 export function displayName(alert: Pick<AlertNotice, 'name' | 'stk_cd'>): string {
   return oneLine(alert.name ?? '') || oneLine(alert.stk_cd);
@@ -88,28 +73,16 @@ export function valueText(rule: string, value: number): string {
   return String(value);
 }
 
-/** One line saying what happened: "한도소진률 99% 상향 돌파", "외국인 보유 5,000,000주 감소". */
+/**
+ * One line saying what happened, as the email's subject says it:
+ * "한도소진률 99% 상향 돌파", "외국인 보유 5,000,000주 감소".
+ */
 export function headline(alert: AlertNotice): string {
-  const t = alert.threshold ?? alert.value;
-  const previous = alert.previous_value ?? alert.value;
-  switch (alert.rule) {
-    case 'limit_exh_rt_cross_up':
-      return `한도소진률 ${compactPercent(t)} 상향 돌파`;
-    case 'limit_exh_rt_cross_down':
-      return `한도소진률 ${compactPercent(t)} 하향 돌파`;
-    case 'limit_exh_rt_move':
-      return `한도소진률 하루 ${points(alert.value - previous)} 변동`;
-    case 'chg_qty_abs':
-      return `외국인 보유 ${shares(Math.abs(alert.value))}주 ${alert.value >= 0 ? '증가' : '감소'}`;
-    case 'frgnr_limit_change':
-      return `외국인한도 ${shares(previous)}주 → ${shares(alert.value)}주 ${alert.value >= previous ? '확대' : '축소'}`;
-    case 'limit_exh_rt_still_beyond':
-      return `한도소진률 ${compactPercent(t)} ${alert.direction === 'down' ? '미만' : '이상'} 지속${alert.since ? ` (${day(alert.since)}부터)` : ''}`;
-    case 'limit_exhaustion_forecast':
-      return `지금 속도면 외국인 한도 약 ${alert.value}거래일 뒤 소진`;
-    default:
-      return ruleKo(alert.rule);
+  if (!isKnownRule(alert.rule) || alert.previous_value === undefined || alert.previous_dt === undefined || !alert.direction) {
+    return ruleKo(alert.rule);
   }
+  const summary = subjectSummary(alertFromPayload(alert as unknown as AlertPayload));
+  return alert.rule === 'limit_exh_rt_still_beyond' && alert.since ? `${summary} (${day(alert.since)}부터)` : summary;
 }
 
 /** The threshold as the rule reads it, or null when the rule has none. */
@@ -185,7 +158,7 @@ export function remarks(alert: AlertNotice): string[] {
   if (alert.rule === 'limit_exhaustion_forecast' && alert.forecast) {
     const f = alert.forecast;
     notes.push(
-      `남은 한도 ${shares(f.room_shares)}주 ÷ 최근 ${f.window_days}거래일 평균 보유 증가 ${shares(Math.round(f.avg_daily_net_buying))}주 ≈ ${f.days_left}거래일`,
+      forecastArithmetic({ roomShares: f.room_shares, avgDailyNetBuying: f.avg_daily_net_buying, daysLeft: f.days_left, windowDays: f.window_days }),
     );
   }
   return notes;
