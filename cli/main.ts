@@ -8,6 +8,7 @@ import { registerAlertCommands } from './commands/alerts.ts';
 import { registerChannelCommands } from './commands/channels.ts';
 import { registerReplayCommands } from './commands/replay.ts';
 import { registerScanCommand } from './commands/scan.ts';
+import { registerStatusCommand } from './commands/status.ts';
 import { registerTablesCommands } from './commands/tables.ts';
 import { registerWatchCommands } from './commands/watch.ts';
 import { EXIT, UsageError } from './exit.ts';
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   registerAlertCommands(program);
   registerReplayCommands(program);
   registerChannelCommands(program);
+  registerStatusCommand(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { requireScanSettings } from '../../functions/config.ts';
 import { DEFAULTS_KEY, formatWatchProblems, resolveWatchSettings, toWatchItem, WatchItemError } from '../../functions/domain/watchlist.ts';
 import { chartFormatOf, renderReplayChartSvg } from '../../functions/replay/chart.ts';
+import { svgToPng } from '../../functions/replay/png.ts';
 import { ReplayRequestError } from '../../functions/replay/errors.ts';
 import type { FetchProgress } from '../../functions/replay/fetch.ts';
 import { replayJson, replayText } from '../../functions/replay/report.ts';
@@ -84,15 +85,14 @@ export function registerReplayCommands(program: Command): void {
       .option('--to <YYYYMMDD>', 'last day to evaluate (default: the newest final trading day)', parseDay)
       .option('--json', 'print the result as one JSON object on stdout')
       .option(
-        '--chart <out.svg>',
-        'write a chart (rate with thresholds and alert markers, chg_qty bars) as SVG; PNG is not supported ' +
-          '(it would need the native "canvas" package)',
+        '--chart <out.svg|out.png>',
+        'write a chart (rate with thresholds and alert markers, chg_qty bars) as SVG or PNG, by the extension',
       )
       .option('--verbose', 'log more detail on stderr'),
     { forItem: false },
   ).action(async (stkCd: string, options: ReplayCliOptions) => {
     // Cheap checks first: a wrong chart path should not cost Kiwoom calls.
-    if (options.chart !== undefined) await asUsage(async () => chartFormatOf(options.chart as string));
+    const chartFormat = options.chart === undefined ? undefined : await asUsage(async () => chartFormatOf(options.chart as string));
     let changes;
     try {
       changes = toWatchItem(itemFromOptions(stkCd, options, process.argv));
@@ -114,7 +114,8 @@ export function registerReplayCommands(program: Command): void {
       }),
     );
     if (options.chart !== undefined) {
-      await writeFile(options.chart, await renderReplayChartSvg(result));
+      const svg = await renderReplayChartSvg(result);
+      await writeFile(options.chart, chartFormat === 'png' ? svgToPng(svg) : svg);
       say(`chart written to ${options.chart}`);
     }
     if (options.json) out(`${JSON.stringify(replayJson(result), null, 2)}\n`);

@@ -35,3 +35,39 @@ export function isFinalAt(dt: TradingDay, now: Date, cutoffKst: string): boolean
 export function formatDay(dt: TradingDay): string {
   return `${dt.slice(0, 4)}-${dt.slice(4, 6)}-${dt.slice(6, 8)}`;
 }
+
+function toUtcDate(dt: TradingDay): Date {
+  return new Date(Date.UTC(Number(dt.slice(0, 4)), Number(dt.slice(4, 6)) - 1, Number(dt.slice(6, 8))));
+}
+
+/** `dt` moved by whole calendar days (negative: back). */
+export function calendarDaysFrom(dt: TradingDay, days: number): TradingDay {
+  const date = toUtcDate(dt);
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10).replaceAll('-', '');
+}
+
+export function nextCalendarDay(dt: TradingDay): TradingDay {
+  return calendarDaysFrom(dt, 1);
+}
+
+export function previousCalendarDay(dt: TradingDay): TradingDay {
+  return calendarDaysFrom(dt, -1);
+}
+
+/** KRX has not traded on a Saturday or Sunday since 2000. */
+export function isWeekday(dt: TradingDay): boolean {
+  const weekday = toUtcDate(dt).getUTCDay();
+  return weekday !== 0 && weekday !== 6;
+}
+
+/**
+ * The newest weekday whose row is final at `now`: today after the cut-off,
+ * else the weekday before. Market holidays are not known here (KRX announces
+ * them yearly), so this is the newest day a trading day *could* be final.
+ */
+export function newestFinalWeekday(now: Date, cutoffKst: string): TradingDay {
+  let day = kstDay(now);
+  while (!isWeekday(day) || !isFinalAt(day, now, cutoffKst)) day = previousCalendarDay(day);
+  return day;
+}

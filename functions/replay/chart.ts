@@ -1,9 +1,9 @@
-// The replay as a chart: the limit exhaustion rate over the period with the
-// crossing thresholds as horizontal lines and one marker per alert, and
-// chg_qty as bars underneath. Built as a vega-lite spec and rendered by
-// vega's headless SVG renderer (no native module). PNG would need vega's
-// canvas renderer, which needs the native `canvas` package: not installed,
-// so SVG only.
+// The rate chart: the limit exhaustion rate over a period with the crossing
+// thresholds as horizontal lines and one marker per alert, and chg_qty as
+// bars underneath. Built as a vega-lite spec and rendered by vega's headless
+// SVG renderer (no native module); PNG is that SVG rasterised by resvg (see
+// ./png.ts). `kfa replay --chart` draws the alerts a replay would have sent;
+// `kfa report` draws the alerts the ledger holds, with Korean labels.
 //
 // Marks carry stable names and descriptions (`aria-label` in the SVG) so the
 // output can be checked and scraped: layers `limit_exh_rt`, `thresholds`,
@@ -12,65 +12,80 @@
 // limit_exh_rt_cross_up".
 import type { TopLevelSpec } from 'vega-lite';
 import { formatCompactPercentBp, formatTradingDay } from '../domain/messages.ts';
-import type { RuleId } from '../domain/types.ts';
+import type { RuleId, Snapshot, TradingDay, WatchSettings } from '../domain/types.ts';
 import { ReplayRequestError } from './errors.ts';
 import { replayVerdict } from './report.ts';
 import type { ReplayResult } from './replay.ts';
 
-export const CHART_FORMATS = ['svg'] as const;
+export const CHART_FORMATS = ['svg', 'png'] as const;
+export type ChartFormat = (typeof CHART_FORMATS)[number];
 
-/** The chart's file format from its path; only SVG can be drawn without native binaries. */
-export function chartFormatOf(path: string): 'svg' {
+/** The chart's file format from its path's extension. */
+export function chartFormatOf(path: string): ChartFormat {
   const extension = /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase();
-  if (extension === 'svg') return 'svg';
-  if (extension === 'png') {
-    throw new ReplayRequestError(
-      `cannot write ${path}: PNG needs vega's canvas renderer and the native "canvas" package, which this project does not install; ` +
-        'write an .svg instead (any browser opens it, and it converts to PNG with any SVG tool)',
-    );
-  }
-  throw new ReplayRequestError(`cannot write ${path}: the chart is SVG only, so the path must end in .svg`);
+  if (extension === 'svg' || extension === 'png') return extension;
+  throw new ReplayRequestError(`cannot write ${path}: the chart is SVG or PNG, so the path must end in .svg or .png`);
 }
 
-const RULE_LABELS: Partial<Record<RuleId, string>> = {
-  limit_exh_rt_cross_up: 'crossed up',
-  limit_exh_rt_cross_down: 'crossed down',
-  limit_exh_rt_move: 'day move',
-  chg_qty_abs: '|chg_qty|',
-  frgnr_limit_change: 'limit changed',
-};
+/** Every text the chart shows besides the data. */
+export interface ChartLabels {
+  title: string;
+  subtitle?: string;
+  rateAxis: string;
+  chgQtyAxis: string;
+  thresholdLegend: string;
+  thresholdKinds: { above: string; below: string };
+  alertLegend: string;
+  /** A rule without a label shows its id. */
+  rules: Partial<Record<RuleId, string>>;
+}
+
+export interface RateChartInput {
+  /** Oldest first. */
+  days: readonly Pick<Snapshot, 'dt' | 'limitExhRtBp' | 'chgQty'>[];
+  thresholds: Pick<WatchSettings, 'aboveBp' | 'belowBp' | 'chgQtyAbs'>;
+  /** One marker each, on its day. */
+  alerts: readonly { dt: TradingDay; rule: RuleId }[];
+  labels: ChartLabels;
+  /** Pixels of the plot areas (axes, title and legends come on top). */
+  size?: { width: number; rateHeight: number; chgQtyHeight: number };
+}
+
+const REPLAY_SIZE = { width: 720, rateHeight: 260, chgQtyHeight: 110 };
 
 const isoDay = (dt: string): string => formatTradingDay(dt);
 
-export function replayChartSpec(result: ReplayResult): TopLevelSpec {
-  const { settings } = result;
-  const days = result.days.map((s) => ({
+export function rateChartSpec(input: RateChartInput): TopLevelSpec {
+  const { thresholds: settings, labels } = input;
+  const size = input.size ?? REPLAY_SIZE;
+  const days = input.days.map((s) => ({
     date: isoDay(s.dt),
     dt: s.dt,
     rate: s.limitExhRtBp === null ? null : s.limitExhRtBp / 100,
     chg_qty: s.chgQty,
   }));
-  const rateOn = new Map(result.days.map((s) => [s.dt, s.limitExhRtBp]));
-  const knownRates = result.days.map((s) => s.limitExhRtBp).filter((v): v is number => v !== null);
+  const rateOn = new Map(input.days.map((s) => [s.dt, s.limitExhRtBp]));
+  const knownRates = input.days.map((s) => s.limitExhRtBp).filter((v): v is number => v !== null);
   // A marker needs a height even on a day Kiwoom gave no rate: the nearest known one.
   const fallbackBp = knownRates.at(-1) ?? settings.aboveBp[0] ?? settings.belowBp[0] ?? 0;
   // Several alerts on one day share a point: each later one is drawn smaller,
   // on top of the one before, so every marker stays visible.
   const sameDay = new Map<string, number>();
-  const alerts = result.alerts.map((a) => {
+  const alerts = input.alerts.map((a) => {
     const nth = sameDay.get(a.dt) ?? 0;
     sameDay.set(a.dt, nth + 1);
     return {
       date: isoDay(a.dt),
       rate: (rateOn.get(a.dt) ?? fallbackBp) / 100,
-      rule: RULE_LABELS[a.rule] ?? a.rule,
+      rule: labels.rules[a.rule] ?? a.rule,
       size: Math.max(20, 160 - 70 * nth),
       label: `alert ${a.dt} ${a.rule}`,
     };
   });
+  const { above, below } = labels.thresholdKinds;
   const thresholds = [
-    ...settings.aboveBp.map((bp) => ({ value: bp / 100, kind: 'above', label: `threshold above ${formatCompactPercentBp(bp)}` })),
-    ...settings.belowBp.map((bp) => ({ value: bp / 100, kind: 'below', label: `threshold below ${formatCompactPercentBp(bp)}` })),
+    ...settings.aboveBp.map((bp) => ({ value: bp / 100, kind: above, label: `threshold above ${formatCompactPercentBp(bp)}` })),
+    ...settings.belowBp.map((bp) => ({ value: bp / 100, kind: below, label: `threshold below ${formatCompactPercentBp(bp)}` })),
   ];
   const chgThresholds =
     settings.chgQtyAbs === null
@@ -87,22 +102,18 @@ export function replayChartSpec(result: ReplayResult): TopLevelSpec {
     title: null,
     axis: { format: '%m/%d', labelAngle: 0 },
   };
-  const first = result.days[0];
-  const last = result.days.at(-1);
-  const period = first && last ? `${isoDay(first.dt)} – ${isoDay(last.dt)}` : 'no trading days';
-  const title = `${settings.name ? `${settings.name} ` : ''}${result.stkCd} limit exhaustion, ${period}`;
 
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, subtitle: replayVerdict(result), anchor: 'start' },
+    title: { text: labels.title, ...(labels.subtitle ? { subtitle: labels.subtitle } : {}), anchor: 'start' },
     background: 'white',
     config: { font: 'sans-serif', view: { stroke: null } },
     // One time axis for both panels, so a bar sits under its day's point.
     resolve: { scale: { x: 'shared' } },
     vconcat: [
       {
-        width: 720,
-        height: 260,
+        width: size.width,
+        height: size.rateHeight,
         layer: [
           {
             name: 'limit_exh_rt',
@@ -110,7 +121,7 @@ export function replayChartSpec(result: ReplayResult): TopLevelSpec {
             mark: { type: 'line', color: '#4c78a8', strokeWidth: 1.5 },
             encoding: {
               x,
-              y: { field: 'rate', type: 'quantitative', title: 'limit_exh_rt (%)', scale: { zero: false } },
+              y: { field: 'rate', type: 'quantitative', title: labels.rateAxis, scale: { zero: false } },
             },
           },
           {
@@ -122,8 +133,8 @@ export function replayChartSpec(result: ReplayResult): TopLevelSpec {
               color: {
                 field: 'kind',
                 type: 'nominal',
-                scale: { domain: ['above', 'below'], range: ['#e45756', '#54a24b'] },
-                legend: { title: 'threshold' },
+                scale: { domain: [above, below], range: ['#e45756', '#54a24b'] },
+                legend: { title: labels.thresholdLegend },
               },
               description: { field: 'label' },
             },
@@ -137,8 +148,8 @@ export function replayChartSpec(result: ReplayResult): TopLevelSpec {
               x: { ...x, field: 'date' },
               y: { field: 'rate', type: 'quantitative' },
               // One legend: shape and fill share the field and the title, so vega-lite merges them.
-              shape: { field: 'rule', type: 'nominal', legend: { title: 'alert' } },
-              fill: { field: 'rule', type: 'nominal', legend: { title: 'alert' } },
+              shape: { field: 'rule', type: 'nominal', legend: { title: labels.alertLegend } },
+              fill: { field: 'rule', type: 'nominal', legend: { title: labels.alertLegend } },
               description: { field: 'label' },
             },
           },
@@ -146,14 +157,14 @@ export function replayChartSpec(result: ReplayResult): TopLevelSpec {
         resolve: { scale: { color: 'independent' } },
       },
       {
-        width: 720,
-        height: 110,
+        width: size.width,
+        height: size.chgQtyHeight,
         layer: [
           {
             name: 'chg_qty',
             data: { values: days },
             mark: { type: 'bar', color: '#9d755d' },
-            encoding: { x, y: { field: 'chg_qty', type: 'quantitative', title: 'chg_qty (shares)' } },
+            encoding: { x, y: { field: 'chg_qty', type: 'quantitative', title: labels.chgQtyAxis } },
           },
           {
             name: 'chg_qty_thresholds',
@@ -167,13 +178,47 @@ export function replayChartSpec(result: ReplayResult): TopLevelSpec {
   };
 }
 
-/** The chart as SVG text. vega is loaded only when a chart is asked for. */
-export async function renderReplayChartSvg(result: ReplayResult): Promise<string> {
+const REPLAY_RULE_LABELS: Partial<Record<RuleId, string>> = {
+  limit_exh_rt_cross_up: 'crossed up',
+  limit_exh_rt_cross_down: 'crossed down',
+  limit_exh_rt_move: 'day move',
+  chg_qty_abs: '|chg_qty|',
+  frgnr_limit_change: 'limit changed',
+};
+
+export function replayChartSpec(result: ReplayResult): TopLevelSpec {
+  const { settings } = result;
+  const first = result.days[0];
+  const last = result.days.at(-1);
+  const period = first && last ? `${isoDay(first.dt)} – ${isoDay(last.dt)}` : 'no trading days';
+  return rateChartSpec({
+    days: result.days,
+    thresholds: settings,
+    alerts: result.alerts,
+    labels: {
+      title: `${settings.name ? `${settings.name} ` : ''}${result.stkCd} limit exhaustion, ${period}`,
+      subtitle: replayVerdict(result),
+      rateAxis: 'limit_exh_rt (%)',
+      chgQtyAxis: 'chg_qty (shares)',
+      thresholdLegend: 'threshold',
+      thresholdKinds: { above: 'above', below: 'below' },
+      alertLegend: 'alert',
+      rules: REPLAY_RULE_LABELS,
+    },
+  });
+}
+
+/** A spec as SVG text. vega is loaded only when a chart is asked for. */
+export async function renderChartSvg(spec: TopLevelSpec): Promise<string> {
   const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
-  const view = new vega.View(vega.parse(vegaLite.compile(replayChartSpec(result)).spec), { renderer: 'none' });
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {
     view.finalize();
   }
+}
+
+export function renderReplayChartSvg(result: ReplayResult): Promise<string> {
+  return renderChartSvg(replayChartSpec(result));
 }

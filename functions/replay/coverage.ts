@@ -11,7 +11,7 @@
 // inferred. A range only grows by merging with a fetched run that overlaps it;
 // a run that does not overlap replaces it (the older days stay stored, they
 // are just no longer vouched for).
-import { isFinalAt, kstDay } from '../domain/calendar.ts';
+import { isFinalAt, isWeekday, kstDay, nextCalendarDay, previousCalendarDay } from '../domain/calendar.ts';
 import type { TradingDay } from '../domain/types.ts';
 
 export interface CachedRange {
@@ -107,34 +107,4 @@ export function sameRange(a: CachedRange | null, b: CachedRange | null): boolean
   return a.fromDt === b.fromDt && a.toDt === b.toDt && a.listingStart === b.listingStart && a.newestAt === b.newestAt;
 }
 
-function toDate(dt: TradingDay): Date {
-  return new Date(Date.UTC(Number(dt.slice(0, 4)), Number(dt.slice(4, 6)) - 1, Number(dt.slice(6, 8))));
-}
-
-function toDt(date: Date): TradingDay {
-  return date.toISOString().slice(0, 10).replaceAll('-', '');
-}
-
-export function nextCalendarDay(dt: TradingDay): TradingDay {
-  const date = toDate(dt);
-  date.setUTCDate(date.getUTCDate() + 1);
-  return toDt(date);
-}
-
-export function previousCalendarDay(dt: TradingDay): TradingDay {
-  const date = toDate(dt);
-  date.setUTCDate(date.getUTCDate() - 1);
-  return toDt(date);
-}
-
-/** `dt` moved by whole calendar days (negative: back). */
-export function calendarDaysFrom(dt: TradingDay, days: number): TradingDay {
-  const date = toDate(dt);
-  date.setUTCDate(date.getUTCDate() + days);
-  return toDt(date);
-}
-
-function isWeekday(dt: TradingDay): boolean {
-  const weekday = toDate(dt).getUTCDay();
-  return weekday !== 0 && weekday !== 6;
-}
+export { calendarDaysFrom, nextCalendarDay, previousCalendarDay } from '../domain/calendar.ts';

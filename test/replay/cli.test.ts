@@ -5,6 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kstDay } from '../../functions/domain/calendar.ts';
 import { WatchlistStore } from '../../functions/store/watchlist-store.ts';
@@ -57,15 +58,17 @@ beforeAll(async () => {
   await watchlist.put(wanderingItem(CODE));
   await watchlist.put({ stk_cd: OTHER, limit_exh_rt_above: 30 });
 
-  [png, badOption, replayJson, backfill] = await Promise.all([
-    kfa(['replay', CODE, '--chart', join(dir, 'replay.png')]),
+  // Parallel runs that call Kiwoom would issue tokens that invalidate each
+  // other's: one per code here, then only runs the History table answers.
+  [badOption, replayJson, backfill] = await Promise.all([
     kfa(['replay', CODE, '--above', '49.123']),
     kfa(['replay', CODE, '--json']),
     kfa(['backfill', '--codes', OTHER, '--days', '30', '--json']),
   ]);
-  [replayAgain, chart, unknown] = await Promise.all([
+  [replayAgain, chart, png, unknown] = await Promise.all([
     kfa(['replay', CODE, '--json', '--hysteresis-pp', '0']),
     kfa(['replay', CODE, '--chart', join(dir, 'replay.svg')]),
+    kfa(['replay', CODE, '--chart', join(dir, 'replay.png')]),
     kfa(['replay', 'ZZ9999']),
   ]);
 }, 60_000);
@@ -98,9 +101,13 @@ describe('kfa replay', () => {
     expect(chart.stdout).not.toContain('limit exhaustion rate');
   });
 
-  it('refuses a .png chart with exit 2, naming the missing canvas package', () => {
-    expect(png.code).toBe(2);
-    expect(png.stderr).toContain('canvas');
+  it('writes the chart as PNG when the path ends in .png', async () => {
+    expect(png.code).toBe(0);
+    const image = PNG.sync.read(await readFile(join(dir, 'replay.png')));
+    // The replay chart's SVG is over 700 units wide; the PNG is drawn at twice that.
+    expect(image.width).toBeGreaterThan(1400);
+    expect(image.height).toBeGreaterThan(600);
+    expect(png.stderr).toContain(`chart written to ${join(dir, 'replay.png')}`);
   });
 
   it('rejects a threshold the watchlist schema rejects with exit 2', () => {
