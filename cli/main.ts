@@ -7,6 +7,7 @@ import { ConfigError } from '../functions/config.ts';
 import { registerAlertCommands } from './commands/alerts.ts';
 import { registerChannelCommands } from './commands/channels.ts';
 import { registerReplayCommands } from './commands/replay.ts';
+import { registerReportCommand } from './commands/report.ts';
 import { registerScanCommand } from './commands/scan.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerTablesCommands } from './commands/tables.ts';
@@ -38,6 +39,7 @@ export function createProgram(): Command {
   registerReplayCommands(program);
   registerChannelCommands(program);
   registerStatusCommand(program);
+  registerReportCommand(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -3,13 +3,19 @@
 // handler evening after evening over three weeks of simulated trading (a
 // missed evening, a market holiday, a revised day, a token expiring mid-run
 // and a rate-limit burst included), printing each alert exactly as an email
-// and an SMS subscriber would receive it. Stops everything it started.
+// and an SMS subscriber would receive it; then prints `kfa status` and writes
+// the `kfa report` page (out/). Stops everything it started.
 import './quiet-node20.ts';
 import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
+import { writeReport } from '../cli/commands/report.ts';
+import { currentStatus } from '../cli/commands/status.ts';
 import { formatDay } from '../functions/domain/calendar.ts';
 import { createKiwoomClient } from '../functions/kiwoom/client.ts';
 import { LimiterRegistry } from '../functions/kiwoom/limiter.ts';
+import { statusText } from '../functions/status/text.ts';
 import { runBackfill } from '../functions/replay/replay.ts';
 import { ReplayStore } from '../functions/replay/replay-store.ts';
 import type { ScanResult } from '../functions/handlers/scan.ts';
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
       }
       total += await runEvening(stack, calendar, allRows, evening, index, index >= digestFrom ? digest : each);
     }
+    await showWhereCodesStand(calendar);
     out();
     await delivery.close();
     out(`━━ done: ${total} messages over ${calendar.tradingDays.length} trading days (${((Date.now() - started) / 1000).toFixed(1)} s); every local process stopped.`);
@@ -103,6 +110,29 @@ const DIGEST_EVENINGS = 2;
 
 /** Telegram, Slack, Discord and the webhook receiver, fed by the deliver handler (local/chat-fakes). */
 let delivery: LocalDelivery;
+
+/** Where `npm start` leaves the report (git ignores out/). */
+const REPORT_PATH = 'out/kfa-report.html';
+const REPORT_IMAGES = 'out/charts';
+
+/**
+ * `kfa status` and `kfa report` over what the evenings left in the tables, as
+ * of the story's last evening (21:00 KST), the clock the scans ran on.
+ */
+async function showWhereCodesStand(calendar: DemoCalendar): Promise<void> {
+  const lastEvening = calendar.evenings.at(-1) as string;
+  const now = new Date(`${formatDay(lastEvening)}T12:00:00Z`);
+  out();
+  out(`━━ kfa status, ${formatDay(lastEvening)} 21:00 KST: where every watched code stands`);
+  const { status } = await currentStatus({}, now);
+  for (const line of statusText(status).trimEnd().split('\n')) out(`   ${line}`);
+  await mkdir(dirname(REPORT_PATH), { recursive: true });
+  const report = await writeReport({ htmlPath: REPORT_PATH, imagesDir: REPORT_IMAGES, now });
+  out();
+  out(`━━ kfa report --html ${REPORT_PATH} --images ${REPORT_IMAGES}`);
+  out(`   report written to ${report.htmlPath} (open it in a browser; it needs no network)`);
+  out(`   charts as PNG: ${report.images.map((path) => resolve(path)).join(', ')}`);
+}
 
 type Handler = (event: unknown, context: Context) => Promise<ScanResult>;
 

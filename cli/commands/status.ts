@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { AlertLedger } from '../../functions/store/alert-ledger.ts';
 import { HistoryStore } from '../../functions/store/history-store.ts';
 import { statusJson } from '../../functions/status/json.ts';
-import { loadStatus, type StatusRequest } from '../../functions/status/load.ts';
+import { loadStatus, type LoadedStatus, type StatusRequest, type StatusSources } from '../../functions/status/load.ts';
 import { printableJson } from '../../functions/status/printable.ts';
 import { buildStatus, type StatusReport } from '../../functions/status/status.ts';
 import { statusText } from '../../functions/status/text.ts';
@@ -17,18 +17,33 @@ interface StatusCliOptions {
   json?: boolean;
 }
 
-/** The status of the watched codes as of `now`, read from the tables `cliContext()` points at. */
-export async function currentStatus(request: StatusRequest, now: Date): Promise<StatusReport> {
+/** The Watchlist and History tables `cliContext()` points at. */
+export function statusSources(): StatusSources {
   const { config, aws, watchlist } = cliContext();
-  const loaded = await loadStatus(
-    {
-      watchlist,
-      history: new HistoryStore(aws.doc, config.historyTable),
-      ledger: new AlertLedger(aws.doc, config.historyTable),
-    },
-    request,
-  );
-  return buildStatus({ codes: loaded.codes.map((c) => c.input), invalid: loaded.invalid, now, dayCutoffKst: config.dayCutoffKst });
+  return {
+    watchlist,
+    history: new HistoryStore(aws.doc, config.historyTable),
+    ledger: new AlertLedger(aws.doc, config.historyTable),
+  };
+}
+
+/** What the tables hold for the codes asked for, and their status as of `now`. */
+export async function currentStatus(
+  request: StatusRequest,
+  now: Date,
+): Promise<{ loaded: LoadedStatus; status: StatusReport }> {
+  const loaded = await loadStatus(statusSources(), request);
+  const status = buildStatus({
+    codes: loaded.codes.map((c) => c.input),
+    invalid: loaded.invalid,
+    now,
+    dayCutoffKst: cliContext().config.dayCutoffKst,
+  });
+  return { loaded, status };
+}
+
+export function printStatus(status: StatusReport, options: { json?: boolean }): void {
+  process.stdout.write(options.json ? `${printableJson(statusJson(status))}\n` : statusText(status));
 }
 
 export function registerStatusCommand(program: Command): void {
@@ -41,7 +56,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--codes <codes>', 'only these codes, comma-separated', parseCodes)
     .option('--json', 'print one JSON object ({"codes": [...]}) on stdout')
     .action(async (options: StatusCliOptions) => {
-      const report = await currentStatus(options.codes ? { codes: options.codes } : {}, new Date());
-      process.stdout.write(options.json ? `${printableJson(statusJson(report))}\n` : statusText(report));
+      const { status } = await currentStatus(options.codes ? { codes: options.codes } : {}, new Date());
+      printStatus(status, options);
     });
 }

@@ -49,6 +49,8 @@ export interface RateChartInput {
   labels: ChartLabels;
   /** Pixels of the plot areas (axes, title and legends come on top). */
   size?: { width: number; rateHeight: number; chgQtyHeight: number };
+  /** `bottom` keeps a narrow chart narrow (phones); default `right`. */
+  legendOrient?: 'right' | 'bottom';
 }
 
 const REPLAY_SIZE = { width: 720, rateHeight: 260, chgQtyHeight: 110 };
@@ -83,6 +85,9 @@ export function rateChartSpec(input: RateChartInput): TopLevelSpec {
     };
   });
   const { above, below } = labels.thresholdKinds;
+  const legendOrient = input.legendOrient ?? 'right';
+  // Only the kinds drawn get a legend entry.
+  const kinds = [...(settings.aboveBp.length > 0 ? [above] : []), ...(settings.belowBp.length > 0 ? [below] : [])];
   const thresholds = [
     ...settings.aboveBp.map((bp) => ({ value: bp / 100, kind: above, label: `threshold above ${formatCompactPercentBp(bp)}` })),
     ...settings.belowBp.map((bp) => ({ value: bp / 100, kind: below, label: `threshold below ${formatCompactPercentBp(bp)}` })),
@@ -134,7 +139,7 @@ export function rateChartSpec(input: RateChartInput): TopLevelSpec {
                 field: 'kind',
                 type: 'nominal',
                 scale: { domain: [above, below], range: ['#e45756', '#54a24b'] },
-                legend: { title: labels.thresholdLegend },
+                legend: kinds.length === 0 ? null : { title: labels.thresholdLegend, values: kinds, orient: legendOrient },
               },
               description: { field: 'label' },
             },
@@ -148,8 +153,8 @@ export function rateChartSpec(input: RateChartInput): TopLevelSpec {
               x: { ...x, field: 'date' },
               y: { field: 'rate', type: 'quantitative' },
               // One legend: shape and fill share the field and the title, so vega-lite merges them.
-              shape: { field: 'rule', type: 'nominal', legend: { title: labels.alertLegend } },
-              fill: { field: 'rule', type: 'nominal', legend: { title: labels.alertLegend } },
+              shape: { field: 'rule', type: 'nominal', legend: { title: labels.alertLegend, orient: legendOrient } },
+              fill: { field: 'rule', type: 'nominal', legend: { title: labels.alertLegend, orient: legendOrient } },
               description: { field: 'label' },
             },
           },
