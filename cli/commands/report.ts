@@ -35,7 +35,7 @@ export interface WrittenReport {
 
 function parseDays(raw: string): number {
   const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || n < 2) throw new InvalidArgumentError(`"${raw}" is not a whole number of at least 2`);
+  if (!/^\d+$/.test(raw.trim()) || n < 1) throw new InvalidArgumentError(`"${raw}" is not a whole number of at least 1`);
   return n;
 }
 
