@@ -14,7 +14,6 @@ import type { Alert, RuleId } from '../domain/types.ts';
 import { rateChartSpec, renderChartSvg, type ChartLabels } from '../replay/chart.ts';
 import type { LedgerEntry } from '../store/alert-ledger.ts';
 import type { LoadedCode, LoadedStatus } from '../status/load.ts';
-import { printable } from '../status/printable.ts';
 import type { StatusReport } from '../status/status.ts';
 import type { ReportAlert, ReportCode, ReportModel } from './html.ts';
 
@@ -37,8 +36,7 @@ const REPORT_CHART_SIZE = { width: 360, rateHeight: 170, chgQtyHeight: 70 };
 
 function chartLabels(name: string | null, stkCd: string): ChartLabels {
   return {
-    // A control character would make the SVG unreadable to an XML parser (resvg for PNG).
-    title: `${name ? `${printable(name)} ` : ''}${stkCd} 한도소진률`,
+    title: `${name ? `${name} ` : ''}${stkCd} 한도소진률`,
     rateAxis: '한도소진률 (%)',
     chgQtyAxis: '순매매 (주)',
     thresholdLegend: '기준',

@@ -85,6 +85,11 @@ describe('a chart as PNG', () => {
     expect(differingPixels(withLabel, without, 0, band)).toBeGreaterThan(500);
   });
 
+  it('draws a title holding control characters (a name typed in the console) instead of failing', async () => {
+    const image = rasterize(await chartSvg('SK\u0001텔레콤\u001b[2J <script>'));
+    expect(inkedPixels(image, 0, TITLE_BAND_SVG_PX * 2)).toBeGreaterThan(500);
+  });
+
   it('draws different Hangul differently (not the same missing-glyph box for each)', async () => {
     const one = rasterize(await chartSvg('가나다라마바사 한도소진률'));
     const other = rasterize(await chartSvg('하파타카차자아 한도소진률'));
