@@ -35,6 +35,8 @@ then try:
   npx kfa watch list
   npx kfa scan --dry-run
   npx kfa scan
+  npx kfa status
+  npx kfa report --html out/report.html
   npx kfa watch add 005930 --above 51,52 --move-pp 0.3
   npx kfa channels add tg --type telegram --chat-id -1001234567890 --secret env:KFA_CHANNEL_TELEGRAM
   npx kfa channels add hook --type webhook --url ${fakes.webhookUrl} --secret env:KFA_CHANNEL_WEBHOOK

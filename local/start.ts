@@ -7,8 +7,7 @@
 // the `kfa report` page (out/). Stops everything it started.
 import './quiet-node20.ts';
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { writeReport } from '../cli/commands/report.ts';
 import { currentStatus } from '../cli/commands/status.ts';
@@ -126,7 +125,6 @@ async function showWhereCodesStand(calendar: DemoCalendar): Promise<void> {
   out(`━━ kfa status, ${formatDay(lastEvening)} 21:00 KST: where every watched code stands`);
   const { status } = await currentStatus({}, now);
   for (const line of statusText(status).trimEnd().split('\n')) out(`   ${line}`);
-  await mkdir(dirname(REPORT_PATH), { recursive: true });
   const report = await writeReport({ htmlPath: REPORT_PATH, imagesDir: REPORT_IMAGES, now });
   out();
   out(`━━ kfa report --html ${REPORT_PATH} --images ${REPORT_IMAGES}`);

@@ -2,7 +2,7 @@
 // the recent alerts, as one self-contained page (History table only). With
 // --images, each chart also as PNG (mail clients often do not show SVG).
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { reportHtml, type ReportModel } from '../../functions/report/html.ts';
 import { buildReportModel, DEFAULT_REPORT_DAYS } from '../../functions/report/report.ts';
@@ -45,6 +45,7 @@ export async function writeReport(request: ReportRequest): Promise<WrittenReport
   const days = request.days ?? DEFAULT_REPORT_DAYS;
   const { loaded, status } = await currentStatus({ ...(request.codes ? { codes: request.codes } : {}), days }, request.now);
   const model = await buildReportModel(loaded, status, days);
+  await mkdir(dirname(resolve(request.htmlPath)), { recursive: true });
   await writeFile(request.htmlPath, reportHtml(model));
   const images: string[] = [];
   if (request.imagesDir !== undefined) {
