@@ -116,7 +116,8 @@ const REPORT_IMAGES = 'out/charts';
 
 /**
  * `kfa status` and `kfa report` over what the evenings left in the tables, as
- * of the story's last evening (21:00 KST), the clock the scans ran on.
+ * of the story's last evening (21:00 KST): on the real clock, run on a
+ * weekday evening, today's row would be missing and every code "stale".
  */
 async function showWhereCodesStand(calendar: DemoCalendar): Promise<void> {
   const lastEvening = calendar.evenings.at(-1) as string;
