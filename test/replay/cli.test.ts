@@ -58,19 +58,20 @@ beforeAll(async () => {
   await watchlist.put(wanderingItem(CODE));
   await watchlist.put({ stk_cd: OTHER, limit_exh_rt_above: 30 });
 
-  // Parallel runs that call Kiwoom would issue tokens that invalidate each
-  // other's: one per code here, then only runs the History table answers.
-  [badOption, replayJson, backfill] = await Promise.all([
+  // Runs that call Kiwoom at the same time would issue tokens that invalidate
+  // each other's (one app key): at most one such run per batch, beside runs
+  // that the History table answers or that stop before calling Kiwoom.
+  [badOption, replayJson] = await Promise.all([
     kfa(['replay', CODE, '--above', '49.123']),
     kfa(['replay', CODE, '--json']),
-    kfa(['backfill', '--codes', OTHER, '--days', '30', '--json']),
   ]);
-  [replayAgain, chart, png, unknown] = await Promise.all([
+  [backfill, replayAgain, chart, png] = await Promise.all([
+    kfa(['backfill', '--codes', OTHER, '--days', '30', '--json']),
     kfa(['replay', CODE, '--json', '--hysteresis-pp', '0']),
     kfa(['replay', CODE, '--chart', join(dir, 'replay.svg')]),
     kfa(['replay', CODE, '--chart', join(dir, 'replay.png')]),
-    kfa(['replay', 'ZZ9999']),
   ]);
+  unknown = await kfa(['replay', 'ZZ9999']);
 }, 60_000);
 
 afterAll(async () => {
