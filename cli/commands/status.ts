@@ -6,20 +6,20 @@ import { AlertLedger } from '../../functions/store/alert-ledger.ts';
 import { HistoryStore } from '../../functions/store/history-store.ts';
 import { statusJson } from '../../functions/status/json.ts';
 import { loadStatus, type LoadedStatus, type StatusRequest, type StatusSources } from '../../functions/status/load.ts';
-import { printableJson } from '../../functions/status/printable.ts';
 import { buildStatus, type StatusReport } from '../../functions/status/status.ts';
 import { statusText } from '../../functions/status/text.ts';
 import { cliContext } from '../context.ts';
 import { parseCodes } from '../exit.ts';
+import { out } from '../print.ts';
 
 interface StatusCliOptions {
   codes?: string[];
   json?: boolean;
 }
 
-/** The Watchlist and History tables `cliContext()` points at. */
-export function statusSources(): StatusSources {
-  const { config, aws, watchlist } = cliContext();
+/** The Watchlist and History tables `cliContext()` points at (after its AWS settings check). */
+export async function statusSources(): Promise<StatusSources> {
+  const { config, aws, watchlist } = await cliContext();
   return {
     watchlist,
     history: new HistoryStore(aws.doc, config.historyTable),
@@ -32,18 +32,19 @@ export async function currentStatus(
   request: StatusRequest,
   now: Date,
 ): Promise<{ loaded: LoadedStatus; status: StatusReport }> {
-  const loaded = await loadStatus(statusSources(), request);
+  const loaded = await loadStatus(await statusSources(), request);
   const status = buildStatus({
     codes: loaded.codes.map((c) => c.input),
     invalid: loaded.invalid,
     now,
-    dayCutoffKst: cliContext().config.dayCutoffKst,
+    dayCutoffKst: (await cliContext()).config.dayCutoffKst,
   });
   return { loaded, status };
 }
 
+/** Through print.ts, which shows control and bidi characters of stored text as escapes (JSON stays valid). */
 export function printStatus(status: StatusReport, options: { json?: boolean }): void {
-  process.stdout.write(options.json ? `${printableJson(statusJson(status))}\n` : statusText(status));
+  out(options.json ? `${JSON.stringify(statusJson(status), null, 2)}\n` : statusText(status));
 }
 
 export function registerStatusCommand(program: Command): void {

@@ -13,7 +13,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { formatCompactPercentBp, formatTradingDay } from '../domain/messages.ts';
 import type { RuleId, Snapshot, TradingDay, WatchSettings } from '../domain/types.ts';
-import { printable } from '../status/printable.ts';
+import { escapeInvisible } from '../domain/watchlist.ts';
 import { ReplayRequestError } from './errors.ts';
 import { replayVerdict } from './report.ts';
 import type { ReplayResult } from './replay.ts';
@@ -112,7 +112,7 @@ export function rateChartSpec(input: RateChartInput): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     // A name may hold control characters, which XML (and so resvg, for PNG) refuses: shown as escapes.
-    title: { text: printable(labels.title), ...(labels.subtitle ? { subtitle: printable(labels.subtitle) } : {}), anchor: 'start' },
+    title: { text: escapeInvisible(labels.title), ...(labels.subtitle ? { subtitle: escapeInvisible(labels.subtitle) } : {}), anchor: 'start' },
     background: 'white',
     config: { font: 'sans-serif', view: { stroke: null } },
     // One time axis for both panels, so a bar sits under its day's point.

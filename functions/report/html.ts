@@ -6,7 +6,7 @@
 import { formatDay } from '../domain/calendar.ts';
 import { formatCompactPercentBp, formatPercentBp, formatShares, formatSignedShares, RULE_LABELS_KO } from '../domain/messages.ts';
 import type { RuleId, TradingDay } from '../domain/types.ts';
-import { printable } from '../status/printable.ts';
+import { escapeInvisible } from '../domain/watchlist.ts';
 import type { CodeStatus, InvalidItem, StaleDay, StatusReport, ThresholdStatus } from '../status/status.ts';
 import { formatDistanceBp, kstMinute } from '../status/text.ts';
 
@@ -38,9 +38,9 @@ export interface ReportModel {
   days: number;
 }
 
-/** Text for HTML: control characters made visible, then & < > " ' as entities. */
+/** Text for HTML: control and bidi characters made visible (\uXXXX), then & < > " ' as entities. */
 export function escapeHtml(text: string): string {
-  return printable(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  return escapeInvisible(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 const STATUS_KO: Readonly<Record<string, string>> = {

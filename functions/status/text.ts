@@ -1,9 +1,10 @@
 // `kfa status` for a terminal: one line per code, nearest threshold first,
-// then a line per invalid watchlist item saying why. Stored text is made
-// printable here (see ./printable.ts).
+// then a line per invalid watchlist item saying why. Stored text in a cell
+// shows its control, bidi and line-break characters as \uXXXX, so it cannot
+// act on the terminal or start a line of its own.
 import { kstTime } from '../domain/calendar.ts';
 import { formatCompactPercentBp, formatPercentBp, formatSignedShares, formatTradingDay } from '../domain/messages.ts';
-import { printable } from './printable.ts';
+import { escapeInvisible } from '../domain/watchlist.ts';
 import type { CodeStatus, StaleDay, StatusReport, ThresholdStatus } from './status.ts';
 
 /** 17 → "+0.17pp", -5 → "-0.05pp". */
@@ -25,7 +26,7 @@ export function thresholdText(t: ThresholdStatus): string {
 /** "2026-11-21T09:31:00Z" → "2026-11-21 18:31 KST". */
 export function kstMinute(iso: string): string {
   const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return printable(iso);
+  if (Number.isNaN(at.getTime())) return escapeInvisible(iso);
   const day = new Date(at.getTime() + 9 * 3_600_000).toISOString().slice(0, 10);
   return `${day} ${kstTime(at)} KST`;
 }
@@ -39,11 +40,11 @@ export function staleText(stale: StaleDay, newestDt: string | null): string {
 
 function lastAlertText(c: CodeStatus): string {
   const a = c.lastAlert;
-  return a ? `${formatTradingDay(a.dt)} ${a.rule} ${printable(a.status)}` : '-';
+  return a ? `${formatTradingDay(a.dt)} ${a.rule} ${escapeInvisible(a.status)}` : '-';
 }
 
 function codeCells(c: CodeStatus): string[] {
-  const name = printable(c.name ?? '') + (c.enabled ? '' : ' (disabled)') + (c.listed ? '' : ' (not on the watchlist)');
+  const name = escapeInvisible(c.name ?? '') + (c.enabled ? '' : ' (disabled)') + (c.listed ? '' : ' (not on the watchlist)');
   return [
     c.stkCd,
     name,
@@ -87,6 +88,6 @@ export function statusText(report: StatusReport): string {
   ];
   if (report.codes.length === 0) lines.push('no watched codes');
   else lines.push(...alignColumns([HEADER, ...report.codes.map(codeCells)]));
-  for (const item of report.invalid) lines.push(`${printable(item.stkCd)}  INVALID  ${printable(item.message)}`);
+  for (const item of report.invalid) lines.push(`${escapeInvisible(item.stkCd)}  INVALID  ${escapeInvisible(item.message)}`);
   return `${lines.join('\n')}\n`;
 }

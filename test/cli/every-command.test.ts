@@ -24,6 +24,8 @@ const AWS_COMMANDS: Record<string, string[]> = {
   'scan --dry-run': ['scan', '--dry-run'],
   replay: ['replay', '005930'],
   backfill: ['backfill'],
+  status: ['status'],
+  report: ['report', '--html', join(HOME, 'report.html')],
 };
 
 const UNSET = [

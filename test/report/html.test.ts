@@ -113,6 +113,6 @@ describe('the report page', () => {
 describe('escapeHtml', () => {
   it('turns markup characters into entities and control characters into visible escapes', () => {
     expect(escapeHtml(`<b a="1" b='2'>&</b>`)).toBe('&#60;b a=&#34;1&#34; b=&#39;2&#39;&#62;&#38;&#60;/b&#62;');
-    expect(escapeHtml('SK\u001b[2J')).toBe('SK\\x1b[2J');
+    expect(escapeHtml('SK\u001b[2J\u202e')).toBe('SK\\u001b[2J\\u202e');
   });
 });
