@@ -168,9 +168,10 @@ async function runEvening(
   const s = result.summary;
   const parts = [`${s.codes_scanned} codes scanned`, `${s.days_processed} code-days evaluated`, `${s.alerts_published} alerts`];
   if (s.revisions) parts.push(`${s.revisions} revised day`);
-  if (s.invalid_items.length) parts.push(`skipped: ${s.invalid_items.map((i) => i.message).join('; ')}`);
+  // The Lambda answers counts only (Step Functions' 256 KB limit); the log line `scan invalid items` names each.
+  if (s.invalid_items) parts.push(`skipped ${s.invalid_items} invalid watchlist item${s.invalid_items === 1 ? '' : 's'} (the scan log says why)`);
   if (s.kiwoom?.rate_limited) parts.push(`${s.kiwoom.rate_limited} × 1700 absorbed`);
-  for (const failed of s.codes_failed) parts.push(`FAILED ${failed.stk_cd}: ${failed.error}`);
+  if (s.codes_failed) parts.push(`FAILED: ${s.codes_failed} codes (the scan log says why)`);
   out(`   scan: ${parts.join(', ')}`);
 
   const received = s.alerts_published > 0 ? await stack.subscriber.receive({ waitMs: 5_000, expected: s.alerts_published }) : [];

@@ -16,7 +16,12 @@ import { KiwoomHttp } from '../kiwoom/http.ts';
 import type { KiwoomLogger } from '../kiwoom/logger.ts';
 import { fromPowertools } from '../logging.ts';
 import { backoffMs, realSleep, retryPolicy } from '../kiwoom/retry.ts';
-import { TokenSecretStore, tokenSha256, type TokenFunctionResult } from '../kiwoom/secrets-token-source.ts';
+import {
+  AppCredentialsNotSetError,
+  TokenSecretStore,
+  tokenSha256,
+  type TokenFunctionResult,
+} from '../kiwoom/secrets-token-source.ts';
 import { describeError, issueToken } from '../kiwoom/token.ts';
 import type { AppCredentials, IssuedToken } from '../kiwoom/types.ts';
 
@@ -41,7 +46,13 @@ export interface TokenDeps {
   metrics: Pick<Metrics, 'addMetric'>;
 }
 
-export async function run(deps: TokenDeps, input: unknown): Promise<TokenFunctionResult> {
+/**
+ * Before the app credentials are put, the answer says so instead of failing
+ * (`not_configured`, with the stored token's expiry, or '' when there is none).
+ */
+export type TokenRunResult = TokenFunctionResult & { not_configured?: true };
+
+export async function run(deps: TokenDeps, input: unknown): Promise<TokenRunResult> {
   const parsed = eventSchema.safeParse(input);
   if (!parsed.success) {
     throw new TokenEventError(`expected {action:"ensure"} or {action:"renew",rejected_token_sha256}: ${parsed.error.message}`);
@@ -53,7 +64,17 @@ export async function run(deps: TokenDeps, input: unknown): Promise<TokenFunctio
     deps.logger.info('token kept', { action: event.action, expires_at: stored.expiresAt.toISOString() });
     return { renewed: false, expires_at: stored.expiresAt.toISOString() };
   }
-  const credentials = await deps.store.readAppCredentials();
+  let credentials: AppCredentials;
+  try {
+    credentials = await deps.store.readAppCredentials();
+  } catch (error) {
+    if (!(error instanceof AppCredentialsNotSetError)) throw error;
+    // Not yet configured is a state, not a failure: its own metric, so the
+    // hourly check does not raise the errors alarm until the key is put.
+    deps.metrics.addMetric('TokenNotConfigured', MetricUnit.Count, 1);
+    deps.logger.warn('no token issued: the app credentials are not configured yet', { action: event.action, reason: error.message });
+    return { renewed: false, expires_at: stored?.expiresAt.toISOString() ?? '', not_configured: true };
+  }
   const issued = await deps.issue(credentials);
   await deps.store.writeToken(issued);
   deps.metrics.addMetric('TokenIssued', MetricUnit.Count, 1);

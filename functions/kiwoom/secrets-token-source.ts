@@ -18,7 +18,7 @@ export const TOKEN_REFRESH_MARGIN_MS = 10 * 60_000;
 
 /**
  * The app key the stack writes into the credentials secret until the user
- * puts the real one there (docs/deploy.md). Recognised so the token function
+ * puts the real one there (README, "Put the Kiwoom app credentials"). Recognised so the token function
  * can say so instead of sending a placeholder to Kiwoom.
  */
 export const APP_KEY_PLACEHOLDER = 'replace-with-your-kiwoom-appkey';
@@ -37,7 +37,12 @@ export class TokenStoreError extends Error {
 
 /** The app credentials secret is missing, unreadable or still holds the placeholder. */
 export class AppCredentialsError extends TokenStoreError {
-  override readonly name = 'AppCredentialsError';
+  override readonly name: string = 'AppCredentialsError';
+}
+
+/** The app credentials secret still holds the stack's placeholder: not configured yet, rather than wrong. */
+export class AppCredentialsNotSetError extends AppCredentialsError {
+  override readonly name = 'AppCredentialsNotSetError';
 }
 
 /** The token function failed, or answered with something other than its result. */
@@ -116,8 +121,8 @@ export function parseAppCredentials(text: string | undefined): AppCredentials {
     throw new AppCredentialsError('the app credentials secret needs string fields "appkey" and "secretkey"');
   }
   if (appKey === APP_KEY_PLACEHOLDER) {
-    throw new AppCredentialsError(
-      'the app credentials secret still holds the placeholder the stack created; put the app key and secret key Kiwoom issued (docs/deploy.md)',
+    throw new AppCredentialsNotSetError(
+      'the app credentials secret still holds the placeholder the stack created; put the app key and secret key Kiwoom issued (README, "Put the Kiwoom app credentials")',
     );
   }
   return { appKey, secretKey };

@@ -178,12 +178,24 @@ describe('token function: failures', () => {
     expect(secretsMock.commandCalls(PutSecretValueCommand)).toHaveLength(0);
   });
 
-  it('does not send the placeholder credentials to Kiwoom', async () => {
+  it('does not send the placeholder credentials to Kiwoom, and reports "not configured" as its own metric instead of failing', async () => {
     givenStoredToken('tok-A', new Date(NOW.getTime() - MINUTE));
     givenAppCredentials({ appkey: APP_KEY_PLACEHOLDER, secretkey: 'generated' });
+    const metrics = { addMetric: vi.fn() };
+
+    const result = await run(makeDeps({ metrics }), { action: 'ensure' });
+
+    expect(result).toMatchObject({ renewed: false, not_configured: true });
+    expect(metrics.addMetric).toHaveBeenCalledWith('TokenNotConfigured', 'Count', 1);
+    expect(simulator.requests).toHaveLength(0);
+    expect(secretsMock.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('still fails on credentials that are set but malformed (a real error for the alarm)', async () => {
+    givenStoredToken('tok-A', new Date(NOW.getTime() - MINUTE));
+    givenAppCredentials({ appkey: 'sim-appkey' });
 
     await expect(run(makeDeps(), { action: 'ensure' })).rejects.toBeInstanceOf(AppCredentialsError);
-    expect(simulator.requests).toHaveLength(0);
   });
 
   it('rejects an event that is neither ensure nor renew with a hash', async () => {
