@@ -1,6 +1,8 @@
 // The alert topic (what users subscribe to) and the ops topic (alarms), both
 // encrypted with one customer-managed key. SNS decrypts for its own email and
-// SMS deliveries; CloudWatch needs the key to publish alarms to the ops topic.
+// SMS deliveries; CloudWatch needs the key, and the ops topic's policy, to
+// publish this stack's alarms (a TopicPolicy replaces SNS's default policy, so
+// nothing is allowed that it does not say).
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,11 +10,23 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { Severity } from '../../functions/domain/types.ts';
+import { SmsSettings } from './sms.ts';
+
+/** Every alarm of the stack is named `<stack name>-<id>`, which is what the ops topic lets CloudWatch publish for. */
+export function alarmNamePrefix(stack: Stack): string {
+  return `${stack.stackName}-`;
+}
+
+/** The ARNs of this stack's alarms, as CloudWatch names them in aws:SourceArn. */
+export function alarmArnPattern(stack: Stack): string {
+  return `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${alarmNamePrefix(stack)}*`;
+}
 
 export interface AlertsProps {
   alertEmails: string[];
   alertPhones: string[];
   smsSeverities: Severity[];
+  smsMonthlySpendLimit: number;
   opsEmails: string[];
 }
 
@@ -20,6 +34,8 @@ export class Alerts extends Construct {
   readonly key: kms.Key;
   readonly alertTopic: sns.Topic;
   readonly opsTopic: sns.Topic;
+  /** Set only when some alert goes to a phone: they are account-wide. */
+  readonly sms?: SmsSettings;
 
   constructor(scope: Construct, id: string, props: AlertsProps) {
     super(scope, id);
@@ -31,17 +47,25 @@ export class Alerts extends Construct {
       pendingWindow: Duration.days(7),
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    for (const service of ['sns.amazonaws.com', 'cloudwatch.amazonaws.com']) {
-      this.key.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: `Allow${service.split('.')[0]}`,
-          principals: [new iam.ServicePrincipal(service)],
-          actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-        }),
-      );
-    }
+    const thisAccount = { 'aws:SourceAccount': stack.account };
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowSnsDeliveries',
+        principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: thisAccount },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: thisAccount, ArnLike: { 'aws:SourceArn': alarmArnPattern(stack) } },
+      }),
+    );
 
     this.alertTopic = new sns.Topic(this, 'AlertTopic', {
       displayName: 'Kiwoom foreign alerts',
@@ -62,6 +86,10 @@ export class Alerts extends Construct {
       );
     }
 
+    if (props.alertPhones.length > 0) {
+      this.sms = new SmsSettings(this, 'SmsSettings', { monthlySpendLimit: props.smsMonthlySpendLimit });
+    }
+
     this.opsTopic = new sns.Topic(this, 'OpsTopic', {
       displayName: 'Kiwoom foreign alerts: operations',
       masterKey: this.key,
@@ -70,6 +98,15 @@ export class Alerts extends Construct {
     for (const email of props.opsEmails) {
       this.opsTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
+    this.opsTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.opsTopic.topicArn],
+        conditions: { StringEquals: thisAccount, ArnLike: { 'aws:SourceArn': alarmArnPattern(stack) } },
+      }),
+    );
 
     new CfnOutput(scope, 'AlertTopicArn', {
       value: this.alertTopic.topicArn,

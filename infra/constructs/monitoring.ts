@@ -1,142 +1,184 @@
-// Alarms to the ops topic: the scan failing, failed runs waiting in the
-// dead-letter queue, no completed scan on a scan evening, Kiwoom 1700 answers
-// (we are calling faster than the allowance) and the token function failing.
-import { Duration } from 'aws-cdk-lib';
+// Alarms to the ops topic, each for something a person must act on, and each
+// silent when nothing happened (missing data is never a breach: no alarm
+// fires on a weekend, a holiday or before the first scan). A scan run that
+// does not finish ends its execution failed or timed out; a scheduled start
+// that never reached Step Functions lands in the dead-letter queue, or, if
+// even that fails, counts as a failed DLQ delivery. Every alarm is named
+// `<stack>-<id>`: the ops topic lets CloudWatch publish for those names only.
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { ScanTime } from '../settings.ts';
+import { alarmNamePrefix } from './alerts.ts';
 import { METRICS_NAMESPACE } from './node-function.ts';
 
-/** The scan publishes this (value 1, Powertools Metrics) once a run reports done. */
-export const SCAN_COMPLETED_METRIC = 'ScanCompleted';
-/** The scan publishes this (count of 1700 answers) whenever Kiwoom says 1700. */
+/** The scan publishes this (count of 1700 answers) with every invocation, beside KiwoomCalls. */
 export const RATE_LIMITED_METRIC = 'KiwoomRateLimited';
-/** Hours after the scheduled start within which a run must report done. */
-export const HEARTBEAT_WINDOW_HOURS = 4;
+export const KIWOOM_CALLS_METRIC = 'KiwoomCalls';
+/** The token function publishes this (1) whenever the app credentials secret still holds the placeholder. */
+export const TOKEN_NOT_CONFIGURED_METRIC = 'TokenNotConfigured';
+/**
+ * KiwoomRateLimited fires when, within 15 minutes, at least this many calls
+ * were answered 1700 and they were at least RATE_LIMITED_PERCENT of the
+ * calls: the limiter's settling after a lower server allowance costs a
+ * handful of 1700s and is not worth a message; a steady share risks a block.
+ */
+export const RATE_LIMITED_MIN_ANSWERS = 5;
+export const RATE_LIMITED_PERCENT = 2;
+/** Hours of "not configured" answers from the hourly token check before anyone is told. */
+export const NOT_CONFIGURED_HOURS = 24;
 
 export interface MonitoringProps {
   opsTopic: sns.ITopic;
   scanFunction: lambda.IFunction;
   scanServiceName: string;
   tokenFunction: lambda.IFunction;
+  tokenServiceName: string;
   stateMachine: sfn.IStateMachine;
   deadLetterQueue: sqs.IQueue;
-  scanTime: ScanTime;
+  scheduleGroup: scheduler.IScheduleGroup;
+  /** egress=nat-instance: watched, recovered on a failed system check, rebooted on a failed instance check. */
+  natInstance?: ec2.Instance;
 }
 
 export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
+  readonly #notify: actions.SnsAction;
+  readonly #namePrefix: string;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const notify = new actions.SnsAction(props.opsTopic);
-    const alarm = (alarmId: string, options: cloudwatch.AlarmProps): cloudwatch.Alarm => {
-      const created = new cloudwatch.Alarm(this, alarmId, options);
-      created.addAlarmAction(notify);
-      this.alarms.push(created);
-      return created;
-    };
+    this.#notify = new actions.SnsAction(props.opsTopic);
+    this.#namePrefix = alarmNamePrefix(Stack.of(this));
     const fiveMinutes = Duration.minutes(5);
-    const atLeastOnce = {
+
+    this.atLeastOnce('ScanFunctionErrors', 'The scan function failed (the state machine retries it; see its logs)',
+      props.scanFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }));
+    this.atLeastOnce('ScanRunsFailed',
+      'A scan run failed: a slice failed after its retries, the scan stopped (Kiwoom refused the key, the lease was lost), ' +
+        'another scan held the lease, or the loop guard tripped. The execution\'s error and cause say which; the run is also in the dead-letter queue.',
+      props.stateMachine.metricFailed({ period: fiveMinutes, statistic: 'Sum' }));
+    this.atLeastOnce('ScanRunsTimedOut', 'A scan run did not finish within the state machine timeout',
+      props.stateMachine.metricTimedOut({ period: fiveMinutes, statistic: 'Sum' }));
+    // Messages sent, not messages waiting: each new failed run or undeliverable
+    // schedule invocation is a new datapoint, so the alarm notifies again even
+    // while older messages still wait to be read.
+    this.atLeastOnce('DeadLetterMessages',
+      'A new message in the dead-letter queue: a failed scan run or a schedule invocation that never reached its target',
+      props.deadLetterQueue.metricNumberOfMessagesSent({ period: fiveMinutes, statistic: 'Sum' }));
+    this.atLeastOnce('ScheduleDeliveryLost',
+      'EventBridge Scheduler could neither invoke a target nor put the invocation in the dead-letter queue (a scan or token check was lost)',
+      props.scheduleGroup.metricFailedToBeSentToDLQ(undefined, { period: fiveMinutes, statistic: 'Sum' }));
+    this.atLeastOnce('TokenFunctionErrors',
+      'The token function failed: Kiwoom refused the app key (check the credentials secret and the egress IP registration) or could not be reached',
+      props.tokenFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }));
+
+    this.add('KiwoomRateLimited', {
+      alarmDescription:
+        `At least ${RATE_LIMITED_MIN_ANSWERS} Kiwoom 1700 answers (rate limit) and at least ${RATE_LIMITED_PERCENT}% of the calls within 15 minutes: ` +
+        'lower kiwoomRateLimit; repeated 1700s risk a block',
+      metric: rateLimitedExpression(props.scanServiceName),
+      threshold: RATE_LIMITED_PERCENT,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.add('KiwoomCredentialsMissing', {
+      alarmDescription:
+        `For ${NOT_CONFIGURED_HOURS} hours the app credentials secret has held the placeholder the stack created: ` +
+        'put the Kiwoom app key and secret key (README, "Put the Kiwoom app credentials")',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: TOKEN_NOT_CONFIGURED_METRIC,
+        dimensionsMap: { service: props.tokenServiceName },
+        period: Duration.hours(1),
+        statistic: 'Sum',
+      }),
+      threshold: 1,
+      evaluationPeriods: NOT_CONFIGURED_HOURS,
+      datapointsToAlarm: NOT_CONFIGURED_HOURS,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    if (props.natInstance !== undefined) this.watchNatInstance(props.natInstance);
+  }
+
+  /**
+   * A failed system check (the host) recovers the instance onto new hardware,
+   * keeping its id, private address and Elastic IP; a failed instance check
+   * (the OS) reboots it, and the setup service re-applies the NAT rules.
+   */
+  private watchNatInstance(instance: ec2.Instance): void {
+    const check = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/EC2',
+        metricName,
+        dimensionsMap: { InstanceId: instance.instanceId },
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      });
+    const twoMinutes = {
+      threshold: 1,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    } as const;
+    this.add('NatInstanceSystemCheck', {
+      ...twoMinutes,
+      alarmDescription: 'The NAT instance failed its system status check: EC2 recovers it (same id, address and Elastic IP)',
+      metric: check('StatusCheckFailed_System'),
+    }).addAlarmAction(new actions.Ec2Action(actions.Ec2InstanceAction.RECOVER));
+    this.add('NatInstanceCheck', {
+      ...twoMinutes,
+      alarmDescription: 'The NAT instance failed its instance status check: EC2 reboots it and the NAT setup runs again',
+      metric: check('StatusCheckFailed_Instance'),
+    }).addAlarmAction(new actions.Ec2Action(actions.Ec2InstanceAction.REBOOT));
+  }
+
+  private atLeastOnce(alarmId: string, description: string, metric: cloudwatch.IMetric): cloudwatch.Alarm {
+    return this.add(alarmId, {
+      alarmDescription: description,
+      metric,
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    } as const;
+    });
+  }
 
-    alarm('ScanFunctionErrors', {
-      ...atLeastOnce,
-      alarmDescription: 'The scan function failed (the state machine retries; see its logs)',
-      metric: props.scanFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
-    });
-    alarm('ScanRunsFailed', {
-      ...atLeastOnce,
-      alarmDescription: 'A scan run failed after its retries or hit the loop guard',
-      metric: props.stateMachine.metricFailed({ period: fiveMinutes, statistic: 'Sum' }),
-    });
-    alarm('ScanRunsTimedOut', {
-      ...atLeastOnce,
-      alarmDescription: 'A scan run exceeded the state machine timeout',
-      metric: props.stateMachine.metricTimedOut({ period: fiveMinutes, statistic: 'Sum' }),
-    });
-    alarm('DeadLetterMessages', {
-      ...atLeastOnce,
-      alarmDescription: 'Failed runs or undeliverable schedule invocations are waiting in the dead-letter queue',
-      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
-    });
-    alarm('KiwoomRateLimited', {
-      ...atLeastOnce,
-      alarmDescription: 'Kiwoom answered 1700 (rate limit): lower kiwoomRateLimit, repeated 1700s risk a block',
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: RATE_LIMITED_METRIC,
-        dimensionsMap: { service: props.scanServiceName },
-        period: fiveMinutes,
-        statistic: 'Sum',
-      }),
-    });
-    alarm('TokenFunctionErrors', {
-      ...atLeastOnce,
-      alarmDescription: 'The token function failed: check the app credentials secret and the egress IP registration',
-      metric: props.tokenFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
-    });
-
-    const heartbeat = heartbeatExpression(props.scanTime, props.scanServiceName);
-    alarm('NoScanCompleted', {
-      alarmDescription:
-        `No ${SCAN_COMPLETED_METRIC} within ${heartbeat.windowHours} hours of the scheduled scan start ` +
-        '(the run failed, hung, or never started)',
-      metric: heartbeat.expression,
-      threshold: 1,
-      evaluationPeriods: heartbeat.windowHours,
-      datapointsToAlarm: heartbeat.windowHours,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
+  private add(alarmId: string, options: cloudwatch.AlarmProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, alarmId, { ...options, alarmName: `${this.#namePrefix}${alarmId}` });
+    alarm.addAlarmAction(this.#notify);
+    this.alarms.push(alarm);
+    return alarm;
   }
 }
 
 /**
- * Hourly ScanCompleted, counted only in the hours after a scheduled start
- * (CloudWatch's DAY() and HOUR() are UTC; 1 = Monday) and read as 1 at every
- * other hour, so nights and weekends never look like a missed scan. The alarm
- * fires when every hour of the window is below 1.
+ * Percent of the scan's Kiwoom calls answered 1700 in 15 minutes, counted only
+ * once there are RATE_LIMITED_MIN_ANSWERS of them (0 below that).
  */
-export function heartbeatExpression(
-  scanTime: ScanTime,
-  serviceName: string,
-): { expression: cloudwatch.MathExpression; windowHours: number; startHourUtc: number; daysUtc: number[] } {
-  const startHourUtc = (scanTime.hourKst + 15) % 24;
-  const dayShift = scanTime.hourKst < 9 ? -1 : 0;
-  const daysUtc = scanTime.daysKst.map((d) => ((d - 1 + dayShift + 7) % 7) + 1).sort((a, b) => a - b);
-  // Keep the window inside one UTC day so DAY() names the scan's day.
-  const windowHours = Math.min(HEARTBEAT_WINDOW_HOURS, 24 - startHourUtc);
-  const f = 'FILL(m, 0)';
-  const contiguous = daysUtc.every((d, i) => i === 0 || d === (daysUtc[i - 1] as number) + 1);
-  const dayCondition =
-    daysUtc.length === 7
-      ? ''
-      : contiguous
-        ? `DAY(${f}) >= ${daysUtc[0]} AND DAY(${f}) <= ${daysUtc[daysUtc.length - 1]} AND `
-        : `(${daysUtc.map((d) => `DAY(${f}) == ${d}`).join(' OR ')}) AND `;
-  const expression = new cloudwatch.MathExpression({
-    label: 'ScanCompleted in the scan window (1 elsewhere)',
-    expression: `IF(${dayCondition}HOUR(${f}) >= ${startHourUtc} AND HOUR(${f}) < ${startHourUtc + windowHours}, ${f}, 1)`,
-    period: Duration.hours(1),
-    usingMetrics: {
-      m: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: SCAN_COMPLETED_METRIC,
-        dimensionsMap: { service: serviceName },
-        statistic: 'Sum',
-        period: Duration.hours(1),
-      }),
-    },
+export function rateLimitedExpression(serviceName: string): cloudwatch.MathExpression {
+  const metric = (metricName: string) =>
+    new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: serviceName },
+      statistic: 'Sum',
+      period: Duration.minutes(15),
+    });
+  return new cloudwatch.MathExpression({
+    label: 'Kiwoom 1700 answers, % of calls',
+    expression: `IF(limited >= ${RATE_LIMITED_MIN_ANSWERS} AND calls > 0, 100 * limited / calls, 0)`,
+    period: Duration.minutes(15),
+    usingMetrics: { limited: metric(RATE_LIMITED_METRIC), calls: metric(KIWOOM_CALLS_METRIC) },
   });
-  return { expression, windowHours, startHourUtc, daysUtc };
 }

@@ -6,11 +6,16 @@ import { CfnOutput, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { EgressMode } from '../settings.ts';
+import type { EgressMode, ReusedResources } from '../settings.ts';
+import { natMachineImage, natUserData } from './nat-instance.ts';
 import type { FunctionPlacement } from './node-function.ts';
 
 export interface EgressProps {
   mode: EgressMode;
+  /** `ami-…` or `resolve:ssm:…` for the NAT instance. */
+  natInstanceAmi: string;
+  /** An Elastic IP a destroyed deployment retained, to use instead of a new one. */
+  reuse: Pick<ReusedResources, 'elasticIpAllocationId' | 'elasticIpAddress'>;
 }
 
 export class Egress extends Construct {
@@ -20,6 +25,8 @@ export class Egress extends Construct {
   readonly functionsSecurityGroup?: ec2.SecurityGroup;
   /** The address to register with Kiwoom (a token in the template). */
   readonly egressIp?: string;
+  /** egress=nat-instance: the instance, watched and recovered by the monitoring. */
+  readonly natInstance?: ec2.Instance;
 
   constructor(scope: Construct, id: string, props: EgressProps) {
     super(scope, id);
@@ -33,20 +40,15 @@ export class Egress extends Construct {
       return;
     }
 
-    const ip = new ec2.CfnEIP(this, 'ElasticIp', {
-      domain: 'vpc',
-      tags: [{ key: 'Name', value: 'kiwoom-egress' }],
-    });
-    // The user registered this address with Kiwoom; losing it on a stack
-    // update would break every call until they register a new one.
-    ip.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const ip = this.elasticIp(props.reuse);
 
     const natProvider =
       props.mode === 'nat-gateway'
-        ? ec2.NatProvider.gateway({ eipAllocationIds: [ip.attrAllocationId] })
+        ? ec2.NatProvider.gateway({ eipAllocationIds: [ip.allocationId] })
         : ec2.NatProvider.instanceV2({
             instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.NANO),
-            machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+            machineImage: natMachineImage(props.natInstanceAmi),
+            userData: natUserData(),
             // Inbound is opened below for the functions' security group only.
             defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
           });
@@ -94,9 +96,10 @@ export class Egress extends Construct {
       const [instance] = natProvider.gatewayInstances;
       if (instance === undefined) throw new Error('NAT instance provider configured no instance');
       new ec2.CfnEIPAssociation(this, 'ElasticIpAssociation', {
-        allocationId: ip.attrAllocationId,
+        allocationId: ip.allocationId,
         instanceId: instance.instanceId,
       });
+      this.natInstance = instance;
       const cfnInstance = instance.node.defaultChild as ec2.CfnInstance;
       // Set on the L1 (not an override) so cdk-nag sees it: an encrypted root volume.
       cfnInstance.blockDeviceMappings = [
@@ -115,11 +118,35 @@ export class Egress extends Construct {
       });
     }
 
-    this.egressIp = ip.attrPublicIp;
+    this.egressIp = ip.address;
     new CfnOutput(scope, 'KiwoomEgressIp', {
-      value: ip.attrPublicIp,
+      value: ip.address,
       description: 'Register this IP with Kiwoom for the live-account app key (every call leaves through it)',
     });
+    new CfnOutput(scope, 'KiwoomEgressIpAllocationId', {
+      value: ip.allocationId,
+      description: 'elasticIpAllocationId to reuse this address after cdk destroy (README, Remove it)',
+    });
+  }
+
+  /** The retained Elastic IP of an earlier deployment, or a new one that is retained in turn. */
+  private elasticIp(reuse: EgressProps['reuse']): { allocationId: string; address: string } {
+    if (reuse.elasticIpAllocationId !== undefined) {
+      return {
+        allocationId: reuse.elasticIpAllocationId,
+        address:
+          reuse.elasticIpAddress ??
+          `the address of ${reuse.elasticIpAllocationId} (aws ec2 describe-addresses --allocation-ids ${reuse.elasticIpAllocationId})`,
+      };
+    }
+    const ip = new ec2.CfnEIP(this, 'ElasticIp', {
+      domain: 'vpc',
+      tags: [{ key: 'Name', value: 'kiwoom-egress' }],
+    });
+    // The user registered this address with Kiwoom; losing it on a stack
+    // update or a destroy would break every call until they register a new one.
+    ip.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    return { allocationId: ip.attrAllocationId, address: ip.attrPublicIp };
   }
 
   /** Where the functions that call Kiwoom run. */

@@ -17,8 +17,17 @@ import type { Tables } from './data.ts';
 import { ProjectFunction, type FunctionPlacement } from './node-function.ts';
 import type { TokenIssuer } from './token.ts';
 
-/** Loop guard: 40 invocations × 15 minutes is ten hours, far beyond any real scan. */
-export const MAX_SCAN_ITERATIONS = 40;
+/**
+ * How long a run may take before the state machine times it out (and the
+ * ExecutionsTimedOut alarm fires the same evening): 2,000 codes at 1 call per
+ * second take about 35 minutes, 10,000 about three hours.
+ */
+export const RUN_TIMEOUT = Duration.hours(4);
+/** Loop guard: 16 invocations × 15 minutes is the run timeout; a loop that never says done fails before it. */
+export const MAX_SCAN_ITERATIONS = 16;
+
+/** What the scan function answers in `outcome` (functions/handlers/scan.ts); anything but `time_up` ends the run. */
+export const SCAN_OUTCOMES = { finished: 'finished', timeUp: 'time_up', stopped: 'stopped', leaseHeld: 'lease_held' } as const;
 
 /** Where failed runs and undeliverable schedule invocations end up. */
 export class DeadLetters extends Construct {
@@ -42,6 +51,7 @@ export class DeadLetters extends Construct {
 
 export interface ScanPipelineProps {
   placement: FunctionPlacement;
+  scheduleGroup: scheduler.IScheduleGroup;
   tables: Tables;
   alertTopic: sns.ITopic;
   topicKey: kms.Key;
@@ -93,6 +103,7 @@ export class ScanPipeline extends Construct {
     this.stateMachine = this.buildStateMachine(props, stack);
 
     new scheduler.Schedule(this, 'ScanSchedule', {
+      scheduleGroup: props.scheduleGroup,
       description: 'Start the evening scan (Asia/Seoul)',
       schedule: scheduler.ScheduleExpression.expression(props.scanCron, TimeZone.ASIA_SEOUL),
       target: new targets.StepFunctionsStartExecution(this.stateMachine, {
@@ -171,9 +182,15 @@ export class ScanPipeline extends Construct {
   }
 
   private buildStateMachine(props: ScanPipelineProps, stack: Stack): sfn.StateMachine {
+    // The run id is the execution's name, fixed before the first slice: every
+    // retry of every slice (a crashed first slice included) is the same lease
+    // holder and resumes the run instead of finding its own lease held.
     const startRun = new sfn.Pass(this, 'StartRun', {
-      comment: 'The execution input (normally {}) is the first scan event',
-      parameters: { iteration: 0, 'scan.$': '$' },
+      comment: 'The first scan event: the run id and start time come from the execution itself',
+      parameters: {
+        iteration: 0,
+        scan: { 'run_id.$': '$$.Execution.Name', 'run_started_at.$': '$$.Execution.StartTime' },
+      },
     });
 
     const scanSlice = new tasks.LambdaInvoke(this, 'ScanSlice', {
@@ -217,6 +234,7 @@ export class ScanPipeline extends Construct {
         'run_id.$': '$.scan.run_id',
         'run_started_at.$': '$.scan.run_started_at',
         'iterations.$': '$.iteration',
+        'outcome.$': '$.scan.outcome',
         'summary.$': '$.scan.summary',
       },
     });
@@ -233,30 +251,47 @@ export class ScanPipeline extends Construct {
     });
     recordFailure.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
     const runFailed = new sfn.Fail(this, 'RunFailed', {
-      error: 'ScanRunFailed',
-      cause: 'A scan slice failed after its retries, or the loop guard stopped the run; see the dead-letter queue',
+      comment: 'Why, from the failed slice, the loop guard, or the scan itself (stopped, lease held)',
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
     });
     recordFailure.next(runFailed);
     scanSlice.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
-    const loopGuard = new sfn.Pass(this, 'LoopGuardTripped', {
-      parameters: {
-        'iteration.$': '$.iteration',
-        'scan.$': '$.scan',
-        error: { Error: 'LoopGuard', Cause: `no done after ${MAX_SCAN_ITERATIONS} invocations` },
-      },
-    });
-    loopGuard.next(recordFailure);
+    const failWith = (id: string, error: string, cause: string) =>
+      new sfn.Pass(this, id, {
+        parameters: { 'iteration.$': '$.iteration', 'scan.$': '$.scan', error: { Error: error, 'Cause.$': cause } },
+      }).next(recordFailure);
+    const loopGuard = failWith(
+      'LoopGuardTripped',
+      'LoopGuard',
+      `States.Format('no done after ${MAX_SCAN_ITERATIONS} invocations (run {})', $.scan.run_id)`,
+    );
+    const stopped = failWith(
+      'RunStopped',
+      'ScanStopped',
+      "States.Format('the scan stopped: {} ({})', $.scan.summary.stopped.reason, $.scan.summary.stopped.error)",
+    );
+    const leaseHeld = failWith(
+      'LeaseHeld',
+      'ScanLeaseHeld',
+      "States.Format('another scan ({}) holds the lease until {}; this run scanned nothing', $.scan.summary.lease_held.holder, $.scan.summary.lease_held.expires_at)",
+    );
 
+    const outcome = (value: string) => sfn.Condition.stringEquals('$.scan.outcome', value);
     const done = new sfn.Choice(this, 'Done?')
-      .when(sfn.Condition.booleanEquals('$.scan.done', true), runSummary.next(new sfn.Succeed(this, 'RunFinished')))
+      .when(outcome(SCAN_OUTCOMES.finished), runSummary.next(new sfn.Succeed(this, 'RunFinished')))
+      .when(outcome(SCAN_OUTCOMES.stopped), stopped)
+      .when(outcome(SCAN_OUTCOMES.leaseHeld), leaseHeld)
       .when(sfn.Condition.numberGreaterThanEquals('$.iteration', MAX_SCAN_ITERATIONS), loopGuard)
       .otherwise(scanSlice);
 
     const definition = startRun.next(scanSlice).next(countIteration).next(done);
 
+    const logGroupName = `/aws/vendedlogs/states/${stack.stackName}-scan`;
+    const stateMachineLogGroupArn = `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${logGroupName}`;
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
-      logGroupName: `/aws/vendedlogs/states/${stack.stackName}-scan`,
+      logGroupName,
       retention: logs.RetentionDays.THREE_MONTHS,
       encryptionKey: props.topicKey,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -267,18 +302,15 @@ export class ScanPipeline extends Construct {
         principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
         actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
         resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
-          },
-        },
+        // This one log group only: the key protects the alert topics too.
+        conditions: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': stateMachineLogGroupArn } },
       }),
     );
 
     const stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'Evening scan: invoke the scan function until it reports done',
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      timeout: Duration.hours(12),
+      timeout: RUN_TIMEOUT,
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });

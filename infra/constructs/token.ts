@@ -1,6 +1,7 @@
 // The Kiwoom secrets and the one token issuer. The app credentials never
-// pass through context, the template or a log: the stack creates the secret
-// with a placeholder and the user puts the real values (docs/deploy.md). The
+// pass through settings, the template or a log: the stack creates the secret
+// with a placeholder (or uses one a destroyed deployment retained) and the
+// user puts the real values (README, "Put the Kiwoom app credentials"). The
 // token function is scheduled so a token with hours to spare exists before
 // every scan; the scan asks it to renew after an 8005.
 import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
@@ -16,6 +17,9 @@ import { ProjectFunction, type FunctionPlacement } from './node-function.ts';
 
 export interface TokenIssuerProps {
   placement: FunctionPlacement;
+  scheduleGroup: scheduler.IScheduleGroup;
+  /** The app credentials secret a destroyed deployment retained: its name or complete ARN. */
+  reuseAppSecret?: string;
   kiwoomBaseUrl: string;
   logLevel: string;
   scanTime: ScanTime;
@@ -28,28 +32,16 @@ export const PRE_SCAN_MIN_VALID_MINUTES = 360;
 export const HOURLY_MIN_VALID_MINUTES = 120;
 
 export class TokenIssuer extends Construct {
-  readonly appSecret: secretsmanager.Secret;
+  readonly appSecret: secretsmanager.ISecret;
+  /** What the token function passes as SecretId: the ARN, or the name of a secret reused by name. */
+  readonly appSecretId: string;
   readonly tokenSecret: secretsmanager.Secret;
   readonly fn: ProjectFunction;
 
   constructor(scope: Construct, id: string, props: TokenIssuerProps) {
     super(scope, id);
 
-    this.appSecret = new secretsmanager.Secret(this, 'AppCredentials', {
-      description: 'Kiwoom app credentials {"appkey","secretkey"}: put the real values after deploying',
-      generateSecretString: {
-        // A generated placeholder: the real key is put by the user, never by CloudFormation.
-        secretStringTemplate: JSON.stringify({ appkey: APP_KEY_PLACEHOLDER }),
-        generateStringKey: 'secretkey',
-        excludePunctuation: true,
-      },
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.appSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Kiwoom issues the app key and secret key in its own portal; Secrets Manager cannot rotate them. The user re-keys with put-secret-value (docs/deploy.md).',
-    });
+    ({ secret: this.appSecret, secretId: this.appSecretId } = this.appCredentials(props.reuseAppSecret));
 
     this.tokenSecret = new secretsmanager.Secret(this, 'Token', {
       description: 'Kiwoom bearer token {"token","expires_dt","expires_at"}, written only by the token function',
@@ -77,7 +69,7 @@ export class TokenIssuer extends Construct {
       placement: props.placement,
       environment: {
         KIWOOM_BASE_URL: props.kiwoomBaseUrl,
-        KIWOOM_APP_SECRET_ARN: this.appSecret.secretArn,
+        KIWOOM_APP_SECRET_ARN: this.appSecretId,
         KIWOOM_TOKEN_SECRET_ARN: this.tokenSecret.secretArn,
       },
     });
@@ -101,8 +93,14 @@ export class TokenIssuer extends Construct {
     );
 
     // One role for both schedules, so its grant can be reviewed (and acknowledged) here.
+    const stack = Stack.of(this);
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      // Only this account's schedules of this stack's group (no confused deputy).
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account, 'aws:SourceArn': props.scheduleGroup.scheduleGroupArn },
+        },
+      }),
       description: 'EventBridge Scheduler: invoke the token function',
     });
     const invoke = (input: object) =>
@@ -116,6 +114,7 @@ export class TokenIssuer extends Construct {
     // An hour before the scan, with enough validity to last the whole run.
     const before = new Date(Date.UTC(2000, 0, 1, props.scanTime.hourKst, props.scanTime.minute) - 3_600_000);
     new scheduler.Schedule(this, 'BeforeScanSchedule', {
+      scheduleGroup: props.scheduleGroup,
       description: 'Ensure a Kiwoom token with hours to spare an hour before the scan',
       schedule: scheduler.ScheduleExpression.cron({
         minute: String(before.getUTCMinutes()),
@@ -126,6 +125,7 @@ export class TokenIssuer extends Construct {
       target: invoke({ action: 'ensure', min_valid_minutes: PRE_SCAN_MIN_VALID_MINUTES }),
     });
     new scheduler.Schedule(this, 'HourlySchedule', {
+      scheduleGroup: props.scheduleGroup,
       description: 'Renew the Kiwoom token when fewer than 2 hours are left',
       schedule: scheduler.ScheduleExpression.cron({
         minute: '5',
@@ -135,7 +135,6 @@ export class TokenIssuer extends Construct {
       target: invoke({ action: 'ensure', min_valid_minutes: HOURLY_MIN_VALID_MINUTES }),
     });
 
-    const stack = Stack.of(this);
     Validations.of(scheduleRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.fn.function.node.defaultChild as CfnElement)}.Arn>:*]`,
       reason:
@@ -143,11 +142,38 @@ export class TokenIssuer extends Construct {
     });
 
     new CfnOutput(scope, 'KiwoomAppSecretArn', {
-      value: this.appSecret.secretArn,
+      value: this.appSecretId,
       description: 'aws secretsmanager put-secret-value --secret-id <this> --secret-string \'{"appkey":"…","secretkey":"…"}\'',
     });
     new CfnOutput(scope, 'KiwoomAppSecretName', { value: this.appSecret.secretName });
     new CfnOutput(scope, 'TokenFunctionName', { value: this.fn.function.functionName });
+  }
+
+  /** The retained secret named in the settings, or a new one holding a placeholder (retained in turn). */
+  private appCredentials(reuse: string | undefined): { secret: secretsmanager.ISecret; secretId: string } {
+    if (reuse !== undefined) {
+      // By name, the ARN's random suffix is unknown: IAM gets `name-??????`, the SDK the name.
+      const secret = reuse.startsWith('arn:')
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'AppCredentials', reuse)
+        : secretsmanager.Secret.fromSecretNameV2(this, 'AppCredentials', reuse);
+      return { secret, secretId: reuse };
+    }
+    const secret = new secretsmanager.Secret(this, 'AppCredentials', {
+      description: 'Kiwoom app credentials {"appkey","secretkey"}: put the real values after deploying',
+      generateSecretString: {
+        // A generated placeholder: the real key is put by the user, never by CloudFormation.
+        secretStringTemplate: JSON.stringify({ appkey: APP_KEY_PLACEHOLDER }),
+        generateStringKey: 'secretkey',
+        excludePunctuation: true,
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Kiwoom issues the app key and secret key in its own portal; Secrets Manager cannot rotate them. The user re-keys with put-secret-value (README, "Put the Kiwoom app credentials").',
+    });
+    return { secret, secretId: secret.secretArn };
   }
 }
 

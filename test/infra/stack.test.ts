@@ -3,9 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { buildStack, resourceOf } from './synth.ts';
-import { MAX_SCAN_ITERATIONS } from '../../infra/constructs/scan.ts';
-import { heartbeatExpression } from '../../infra/constructs/monitoring.ts';
-import { parseScanTime } from '../../infra/settings.ts';
+import { MAX_SCAN_ITERATIONS, RUN_TIMEOUT } from '../../infra/constructs/scan.ts';
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Sid?: string };
 
@@ -251,13 +249,32 @@ describe('stack with the default egress (NAT gateway)', () => {
   });
 
   describe('scan state machine', () => {
-    it('feeds each scan output back as the next input until done', () => {
+    it('feeds each scan output back as the next input until the scan says finished', () => {
       const { States } = definitionOf(template);
       expect(States['ScanSlice']).toMatchObject({ InputPath: '$.scan', ResultPath: '$.scan', Next: 'CountIteration' });
       expect(States['Done?']).toMatchObject({
-        Choices: expect.arrayContaining([{ Variable: '$.scan.done', BooleanEquals: true, Next: 'RunSummary' }]),
+        Choices: expect.arrayContaining([{ Variable: '$.scan.outcome', StringEquals: 'finished', Next: 'RunSummary' }]),
         Default: 'ScanSlice',
       });
+    });
+
+    it('names the run after the execution in the first state, before any slice runs', () => {
+      const { StartAt, States } = definitionOf(template);
+      expect(StartAt).toBe('StartRun');
+      expect(States['StartRun']).toMatchObject({
+        Type: 'Pass',
+        Parameters: { iteration: 0, scan: { 'run_id.$': '$$.Execution.Name', 'run_started_at.$': '$$.Execution.StartTime' } },
+        Next: 'ScanSlice',
+      });
+    });
+
+    it('times a run out the same evening', () => {
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        DefinitionString: Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(`"TimeoutSeconds":${RUN_TIMEOUT.toSeconds()}`)])],
+        }),
+      });
+      expect(RUN_TIMEOUT.toHours()).toBeLessThanOrEqual(4);
     });
 
     it('stops the loop after the maximum number of iterations', () => {
@@ -268,7 +285,7 @@ describe('stack with the default egress (NAT gateway)', () => {
         NumericGreaterThanEquals: MAX_SCAN_ITERATIONS,
         Next: 'LoopGuardTripped',
       });
-      expect(MAX_SCAN_ITERATIONS).toBe(40);
+      expect(MAX_SCAN_ITERATIONS * 15).toBeLessThanOrEqual(RUN_TIMEOUT.toMinutes());
     });
 
     it('retries a failed slice, then records the run in the dead-letter queue and fails', () => {
@@ -276,7 +293,7 @@ describe('stack with the default egress (NAT gateway)', () => {
       expect(States['ScanSlice']?.['Retry']).toContainEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }));
       expect(States['ScanSlice']?.['Catch']).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailedRun' }]);
       expect(States['RecordFailedRun']).toMatchObject({ Resource: expect.stringContaining('sqs:sendMessage'), Next: 'RunFailed' });
-      expect(States['RunFailed']).toMatchObject({ Type: 'Fail' });
+      expect(States['RunFailed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     });
 
     it('ends a finished run with a summary', () => {
@@ -312,13 +329,22 @@ describe('stack with the default egress (NAT gateway)', () => {
   });
 
   describe('functions', () => {
-    it('run Node.js 22 on arm64 as ES modules, with log groups that expire', () => {
+    it('run Node.js 24 on arm64 as ES modules, with log groups that expire', () => {
       template.resourcePropertiesCountIs(
         'AWS::Lambda::Function',
-        { Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' },
+        { Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' },
         3,
       );
-      template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 4);
+      // scan, token, deliver, VPC flow logs, the SMS custom resource
+      template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 5);
+    });
+
+    it('run every Lambda of the stack on Node.js 24, the custom resource’s included', () => {
+      const runtimes = Object.values(template.findResources('AWS::Lambda::Function')).map(
+        (f) => (f as { Properties: { Runtime: string } }).Properties.Runtime,
+      );
+      expect(runtimes.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(runtimes)).toEqual(new Set(['nodejs24.x']));
     });
 
     it('give the scan 15 minutes, 512 MB, no reserved concurrency and its settings', () => {
@@ -352,10 +378,19 @@ describe('stack with the default egress (NAT gateway)', () => {
   });
 
   describe('IAM, per function', () => {
-    it('never grants a function role a * resource', () => {
+    it('grants a function role "*" only for the network-interface actions Lambda needs in the VPC', () => {
       for (const prefix of ['ScanScanFunctionRole', 'TokenTokenFunctionRole']) {
-        const resources = statementsOfRole(template, prefix).flatMap((s) => [s.Resource].flat());
-        expect(resources).not.toContain('*');
+        const onEverything = statementsOfRole(template, prefix).filter((s) => [s.Resource].flat().includes('*'));
+        expect(onEverything.flatMap(actionsOf).sort()).toEqual(
+          [
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:CreateNetworkInterface',
+            'ec2:DeleteNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:UnassignPrivateIpAddresses',
+          ].sort(),
+        );
       }
     });
 
@@ -403,92 +438,13 @@ describe('stack with the default egress (NAT gateway)', () => {
       const statements = statementsOfRole(template, 'TokenTokenFunctionRole');
       expect(statements.map((s) => ({ Action: s.Action, Resource: s.Resource }))).toEqual([
         { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TokenTokenFunctionLogs/), 'Arn'] } },
+        { Action: expect.arrayContaining(['ec2:CreateNetworkInterface']), Resource: '*' },
         { Action: 'secretsmanager:GetSecretValue', Resource: { Ref: appSecret.id } },
         { Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], Resource: { Ref: tokenSecret.id } },
       ]);
     });
   });
 
-  describe('alarms to the ops topic', () => {
-    function alarmOn(metricName: string, namespace?: string): Record<string, unknown> {
-      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
-        (a) => (a as { Properties: Record<string, unknown> }).Properties,
-      );
-      const found = alarms.filter((a) => a['MetricName'] === metricName && (namespace === undefined || a['Namespace'] === namespace));
-      expect(found).toHaveLength(1);
-      return found[0] as Record<string, unknown>;
-    }
-
-    it('sends every alarm to the ops topic', () => {
-      const ops = resourceOf(template, 'AWS::SNS::Topic', 'AlertsOpsTopic');
-      template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: ops.id }] }, 9);
-    });
-
-    it('fires on any scan or token function error', () => {
-      const errors = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
-        (a) => (a as { Properties: Record<string, unknown> }).Properties['MetricName'] === 'Errors',
-      );
-      expect(errors).toHaveLength(2);
-    });
-
-    it('fires on a failed or timed-out state machine execution', () => {
-      expect(alarmOn('ExecutionsFailed', 'AWS/States')).toMatchObject({ Threshold: 1 });
-      expect(alarmOn('ExecutionsTimedOut', 'AWS/States')).toMatchObject({ Threshold: 1 });
-    });
-
-    it('fires on any message in the dead-letter queue', () => {
-      const dlq = resourceOf(template, 'AWS::SQS::Queue', 'DeadLetters');
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Namespace: 'AWS/SQS',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq.id, 'QueueName'] } }],
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      });
-    });
-
-    it('fires on any Kiwoom 1700 answer', () => {
-      expect(alarmOn('KiwoomRateLimited', 'KiwoomForeignAlerts')).toMatchObject({
-        Threshold: 1,
-        Dimensions: [{ Name: 'service', Value: 'kfa-scan' }],
-      });
-    });
-
-    it('fires when no scan completes on a weekday evening, treating missing data as breaching', () => {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        ComparisonOperator: 'LessThanThreshold',
-        Threshold: 1,
-        EvaluationPeriods: 4,
-        DatapointsToAlarm: 4,
-        TreatMissingData: 'breaching',
-        Metrics: Match.arrayWith([
-          Match.objectLike({
-            Expression: 'IF(DAY(FILL(m, 0)) >= 1 AND DAY(FILL(m, 0)) <= 5 AND HOUR(FILL(m, 0)) >= 9 AND HOUR(FILL(m, 0)) < 13, FILL(m, 0), 1)',
-          }),
-          Match.objectLike({
-            Id: 'm',
-            MetricStat: Match.objectLike({
-              Metric: { MetricName: 'ScanCompleted', Namespace: 'KiwoomForeignAlerts', Dimensions: [{ Name: 'service', Value: 'kfa-scan' }] },
-              Period: 3600,
-            }),
-          }),
-        ]),
-      });
-    });
-  });
-});
-
-describe('heartbeat window', () => {
-  it('moves a 07:00 KST Monday scan to Sunday 22:00 UTC and keeps the window inside that UTC day', () => {
-    const time = parseScanTime('cron(0 7 ? * MON *)');
-    if (time === undefined) throw new Error('unparsed');
-    const heartbeat = heartbeatExpression(time, 'kfa-scan');
-    expect({ start: heartbeat.startHourUtc, days: heartbeat.daysUtc, hours: heartbeat.windowHours }).toEqual({
-      start: 22,
-      days: [7],
-      hours: 2,
-    });
-  });
 });
 
 describe('stack with a NAT instance', () => {
@@ -502,7 +458,7 @@ describe('stack with a NAT instance', () => {
     template.hasResourceProperties('AWS::EC2::Instance', {
       InstanceType: 't4g.nano',
       SourceDestCheck: false,
-      ImageId: { Ref: Match.stringLikeRegexp('arm64') },
+      ImageId: 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
     });
   });
 
@@ -546,8 +502,9 @@ describe('stack without egress (mock accounts)', () => {
   });
 
   it('runs the functions outside any VPC', () => {
-    // The two Kiwoom functions, and the deliver function, which never runs in the VPC.
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { VpcConfig: Match.absent() }, 3);
+    // The two Kiwoom functions, the deliver function (never in the VPC) and the SMS custom resource.
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { VpcConfig: Match.absent() }, 4);
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { VpcConfig: Match.anyValue() }, 0);
   });
 
   it('says in the output that there is no fixed IP', () => {

@@ -12,6 +12,7 @@ export const BASE_CONTEXT = {
   opsEmails: 'ops@example.com',
 } as const;
 
+/** The stack as `npx cdk synth` builds it from context (tests stand in for the settings file with context). */
 export function buildStack(context: Record<string, unknown> = {}): {
   app: App;
   stack: KiwoomForeignAlertsStack;
@@ -32,4 +33,9 @@ export function resourceOf(
   if (found.length !== 1) throw new Error(`expected one ${type} starting with ${prefix}, found ${found.length}`);
   const [id, resource] = found[0] as [string, { Properties: Record<string, unknown> }];
   return { id, Properties: resource.Properties };
+}
+
+/** The logical id of the one resource of `type` whose id starts with `prefix`. */
+export function idOf(template: Template, type: string, prefix: string): string {
+  return resourceOf(template, type, prefix).id;
 }
