@@ -35,13 +35,17 @@ export class TokenIssuer extends Construct {
   readonly appSecret: secretsmanager.ISecret;
   /** What the token function passes as SecretId: the ARN, or the name of a secret reused by name. */
   readonly appSecretId: string;
+  /** What IAM grants on: the ARN, or `<name>-??????` for a secret reused by name (its ARN ends in a random suffix). */
+  readonly appSecretPolicyArn: string;
   readonly tokenSecret: secretsmanager.Secret;
   readonly fn: ProjectFunction;
 
   constructor(scope: Construct, id: string, props: TokenIssuerProps) {
     super(scope, id);
 
-    ({ secret: this.appSecret, secretId: this.appSecretId } = this.appCredentials(props.reuseAppSecret));
+    ({ secret: this.appSecret, secretId: this.appSecretId, policyArn: this.appSecretPolicyArn } = this.appCredentials(
+      props.reuseAppSecret,
+    ));
 
     this.tokenSecret = new secretsmanager.Secret(this, 'Token', {
       description: 'Kiwoom bearer token {"token","expires_dt","expires_at"}, written only by the token function',
@@ -81,7 +85,7 @@ export class TokenIssuer extends Construct {
       new iam.PolicyStatement({
         sid: 'ReadAppCredentials',
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [this.appSecret.secretArn],
+        resources: [this.appSecretPolicyArn],
       }),
     );
     this.fn.role.addToPolicy(
@@ -150,13 +154,14 @@ export class TokenIssuer extends Construct {
   }
 
   /** The retained secret named in the settings, or a new one holding a placeholder (retained in turn). */
-  private appCredentials(reuse: string | undefined): { secret: secretsmanager.ISecret; secretId: string } {
+  private appCredentials(reuse: string | undefined): { secret: secretsmanager.ISecret; secretId: string; policyArn: string } {
+    if (reuse?.startsWith('arn:')) {
+      return { secret: secretsmanager.Secret.fromSecretCompleteArn(this, 'AppCredentials', reuse), secretId: reuse, policyArn: reuse };
+    }
     if (reuse !== undefined) {
       // By name, the ARN's random suffix is unknown: IAM gets `name-??????`, the SDK the name.
-      const secret = reuse.startsWith('arn:')
-        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'AppCredentials', reuse)
-        : secretsmanager.Secret.fromSecretNameV2(this, 'AppCredentials', reuse);
-      return { secret, secretId: reuse };
+      const secret = secretsmanager.Secret.fromSecretNameV2(this, 'AppCredentials', reuse);
+      return { secret, secretId: reuse, policyArn: `${secret.secretArn}-??????` };
     }
     const secret = new secretsmanager.Secret(this, 'AppCredentials', {
       description: 'Kiwoom app credentials {"appkey","secretkey"}: put the real values after deploying',
@@ -173,7 +178,7 @@ export class TokenIssuer extends Construct {
       reason:
         'Kiwoom issues the app key and secret key in its own portal; Secrets Manager cannot rotate them. The user re-keys with put-secret-value (README, "Put the Kiwoom app credentials").',
     });
-    return { secret, secretId: secret.secretArn };
+    return { secret, secretId: secret.secretArn, policyArn: secret.secretArn };
   }
 }
 

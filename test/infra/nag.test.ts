@@ -43,7 +43,7 @@ describe('cdk-nag AwsSolutions checks', () => {
   });
 
   it('still reports findings that nobody acknowledged (the check is live)', () => {
-    const { stack } = buildStack({ egress: 'none' });
+    const { stack } = buildStack({ egress: 'none' }, { fresh: true });
     new Queue(stack, 'UnencryptedProbe', { encryption: undefined, enforceSSL: false });
     const report = new AwsSolutionsChecks().validateScope(stack);
     expect(report.violations.map((v) => v.ruleName)).toContain('AwsSolutions-SQS4');

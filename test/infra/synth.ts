@@ -12,12 +12,24 @@ export const BASE_CONTEXT = {
   opsEmails: 'ops@example.com',
 } as const;
 
-/** The stack as `npx cdk synth` builds it from context (tests stand in for the settings file with context). */
-export function buildStack(context: Record<string, unknown> = {}): {
-  app: App;
-  stack: KiwoomForeignAlertsStack;
-  template: Template;
-} {
+type Built = { app: App; stack: KiwoomForeignAlertsStack; template: Template };
+const built = new Map<string, Built>();
+
+/**
+ * The stack as `npx cdk synth` builds it from context (tests stand in for the
+ * settings file with context). Built once per context in a test file: a
+ * build costs a second or more of CPU. `fresh` for a test that adds to it.
+ */
+export function buildStack(context: Record<string, unknown> = {}, options: { fresh?: boolean } = {}): Built {
+  const key = JSON.stringify(context);
+  const cached = built.get(key);
+  if (cached !== undefined && options.fresh !== true) return cached;
+  const result = build(context);
+  if (options.fresh !== true) built.set(key, result);
+  return result;
+}
+
+function build(context: Record<string, unknown>): Built {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...BASE_CONTEXT, ...context } });
   const stack = new KiwoomForeignAlertsStack(app, 'KiwoomForeignAlerts', { settings: readDeploySettings(app.node) });
   return { app, stack, template: Template.fromStack(stack) };

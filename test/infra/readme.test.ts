@@ -1,0 +1,58 @@
+// README's "Deploy to AWS" against the code and the template: the settings it
+// lists, the alarms, the metrics it counts in the fixed cost, and the outputs.
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../infra/constructs/node-function.ts';
+import { SETTING_KEYS } from '../../infra/settings.ts';
+import { buildStack } from './synth.ts';
+
+let deploy: string;
+beforeAll(async () => {
+  const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+  deploy = readme.slice(readme.indexOf('## Deploy to AWS'), readme.indexOf('\n## ', readme.indexOf('## Deploy to AWS') + 5));
+});
+
+/** The first column of the markdown table that follows `heading`, as `code` names. */
+function tableNames(text: string, header: string): string[] {
+  const start = text.indexOf(header);
+  const rows = text.slice(start).split('\n').slice(2).map((r) => r.trim());
+  const end = rows.findIndex((r) => !r.startsWith('|'));
+  return rows
+    .slice(0, end)
+    .flatMap((r) => [...(r.split('|')[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] as string));
+}
+
+describe('README, Deploy to AWS', () => {
+  it('lists every setting the settings file takes, and no other', () => {
+    expect(tableNames(deploy, '| setting | default | meaning |').sort()).toEqual([...SETTING_KEYS].sort());
+  });
+
+  it('lists every alarm of the stack', () => {
+    const alarms = (egress: string) =>
+      Object.values(buildStack({ egress }).template.findResources('AWS::CloudWatch::Alarm')).map((a) =>
+        String((a as { Properties: { AlarmName: string } }).Properties.AlarmName).replace('KiwoomForeignAlerts-', ''),
+      );
+    const listed = tableNames(deploy, '| alarm | fires when |');
+    expect(listed.sort()).toEqual(alarms('nat-instance').sort());
+    expect(alarms('nat-gateway')).toHaveLength(8);
+  });
+
+  it('counts in the fixed cost exactly the custom metrics the functions emit', async () => {
+    const handlers = join(REPO_ROOT, 'functions/handlers');
+    const sources = await Promise.all((await readdir(handlers)).map((f) => readFile(join(handlers, f), 'utf8')));
+    const emitted = new Set(sources.flatMap((s) => [...s.matchAll(/addMetric\('(\w+)'/g)].map((m) => m[1] as string)));
+    for (const metric of emitted) expect(deploy, metric).toContain(`\`${metric}\``);
+    // Steady state: all but TokenNotConfigured, which stops once the credentials are put.
+    expect(deploy).toContain(`${emitted.size - 1} custom metrics × $0.30 = $${((emitted.size - 1) * 0.3).toFixed(2)}`);
+  });
+
+  it('names every output of the stack', () => {
+    const outputs = Object.keys(buildStack({ egress: 'nat-gateway' }).template.findOutputs('*'));
+    for (const output of outputs) expect(deploy, output).toContain(`\`${output}\``);
+  });
+
+  it('refers to no file that does not exist', async () => {
+    expect(deploy).not.toMatch(/docs\/deploy\.md|TOOLCHAIN\.md/);
+  });
+});
