@@ -3,7 +3,8 @@
 // fires on a weekend, a holiday or before the first scan). A scan run that
 // does not finish ends its execution failed or timed out; a scheduled start
 // that never reached Step Functions lands in the dead-letter queue, or, if
-// even that fails, counts as a failed DLQ delivery. Every alarm is named
+// even that fails, counts as a failed DLQ delivery; a run that finished with
+// most of its codes failed (Kiwoom down) has its own. Every alarm is named
 // `<stack>-<id>`: the ops topic lets CloudWatch publish for those names only.
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -31,6 +32,8 @@ export const TOKEN_NOT_CONFIGURED_METRIC = 'TokenNotConfigured';
  */
 export const RATE_LIMITED_MIN_ANSWERS = 5;
 export const RATE_LIMITED_PERCENT = 2;
+/** ScanCodesFailing fires when at least this share of the codes a scan tried in an hour failed (a Kiwoom outage). */
+export const CODES_FAILING_PERCENT = 50;
 /** Hours of "not configured" answers from the hourly token check before anyone is told. */
 export const NOT_CONFIGURED_HOURS = 24;
 
@@ -85,6 +88,19 @@ export class Monitoring extends Construct {
         'lower kiwoomRateLimit; repeated 1700s risk a block',
       metric: rateLimitedExpression(props.scanServiceName),
       threshold: RATE_LIMITED_PERCENT,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // A run whose every code failed still finishes (each failure is reported
+    // and retried next run), so the execution alarms do not see an outage.
+    this.add('ScanCodesFailing', {
+      alarmDescription:
+        `At least ${CODES_FAILING_PERCENT}% of the codes the scan tried within an hour failed (Kiwoom down or answering garbage): ` +
+        'their alerts wait for the next run; see "scan codes failed" in the scan log',
+      metric: codesFailingExpression(props.scanServiceName),
+      threshold: CODES_FAILING_PERCENT,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -180,5 +196,23 @@ export function rateLimitedExpression(serviceName: string): cloudwatch.MathExpre
     expression: `IF(limited >= ${RATE_LIMITED_MIN_ANSWERS} AND calls > 0, 100 * limited / calls, 0)`,
     period: Duration.minutes(15),
     usingMetrics: { limited: metric(RATE_LIMITED_METRIC), calls: metric(KIWOOM_CALLS_METRIC) },
+  });
+}
+
+/** Percent of the codes the scan tried in an hour that failed (0 when it tried none). */
+export function codesFailingExpression(serviceName: string): cloudwatch.MathExpression {
+  const metric = (metricName: string) =>
+    new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: serviceName },
+      statistic: 'Sum',
+      period: Duration.hours(1),
+    });
+  return new cloudwatch.MathExpression({
+    label: 'Codes failed, % of codes tried',
+    expression: 'IF(scanned + failed > 0, 100 * failed / (scanned + failed), 0)',
+    period: Duration.hours(1),
+    usingMetrics: { scanned: metric('CodesScanned'), failed: metric('CodesFailed') },
   });
 }

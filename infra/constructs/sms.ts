@@ -102,6 +102,8 @@ export class SmsSettings extends Construct {
         service: 'SNS',
         action: 'setSMSAttributes',
         parameters: { attributes: { DeliveryStatusIAMRole: '' } },
+        // Never block a destroy on an account setting.
+        ignoreErrorCodesMatching: '.*',
       },
       role: providerRole,
       logGroup,

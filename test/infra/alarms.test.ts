@@ -88,6 +88,16 @@ describe('what each alarm fires on', () => {
     expect(fired({})).toBe(false); // no scan
   });
 
+  it('ScanCodesFailing fires when most codes of an evening fail, not for one bad code', () => {
+    const a = alarm(template, 'ScanCodesFailing');
+    const hour = (scanned: number, failed: number): Sample => ({ CodesScanned: scanned, CodesFailed: failed });
+    const fired = (sample: Sample) => evaluate(a, values(a, [sample]))[0] === 'ALARM';
+    expect(fired(hour(199, 1))).toBe(false); // a delisted code
+    expect(fired(hour(0, 200))).toBe(true); // Kiwoom down all evening
+    expect(fired(hour(80, 120))).toBe(true);
+    expect(fired(hour(0, 0))).toBe(false); // an empty watchlist
+  });
+
   it('DeadLetterMessages notifies again for each new message, even while older ones wait', () => {
     const a = alarm(template, 'DeadLetterMessages');
     expect(a.MetricName).toBe('NumberOfMessagesSent');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, CfnResource, TagManager } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_OUTPUTS_FILE, DEPLOY_RECORD_OUTPUT, describeChanges, readDeployRecord, recordOf } from '../../infra/deploy-record.ts';
 import {
   DEFAULT_SETTINGS_FILE,
@@ -38,6 +38,11 @@ function deploy(file: Record<string, unknown>, context: Record<string, unknown> 
 }
 
 describe('the settings file', () => {
+  let twoPlainDeploys: [ReturnType<typeof deploy>, ReturnType<typeof deploy>];
+  beforeAll(() => {
+    twoPlainDeploys = [deploy(FILE), deploy(FILE)];
+  });
+
   it('is deploy-settings.json at the repository root, and holds the defaults as shipped', async () => {
     const file = readSettingsFile(join(REPO_ROOT, DEFAULT_SETTINGS_FILE));
     expect(file).toBeDefined();
@@ -67,8 +72,7 @@ describe('the settings file', () => {
   });
 
   it('makes a plain deploy (no -c) build exactly what the file says, again and again', () => {
-    const first = deploy(FILE);
-    const second = deploy(FILE);
+    const [first, second] = twoPlainDeploys;
     expect(first.overrides).toEqual([]);
     expect(second.template.toJSON()).toEqual(first.template.toJSON());
     first.template.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 3);

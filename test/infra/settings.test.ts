@@ -26,6 +26,10 @@ describe('deploy settings from CDK context', () => {
       scanCron: 'cron(30 18 ? * MON-FRI *)',
       kiwoomBaseUrl: 'https://api.kiwoom.com',
       logLevel: 'INFO',
+      smsMonthlySpendLimit: 1,
+      natInstanceAmi: 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
+      projectTag: 'kiwoom-foreign-alerts',
+      reuse: {},
     });
   });
 
