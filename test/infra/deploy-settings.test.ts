@@ -31,7 +31,7 @@ const FILE = {
 
 /** The app as infra/app.ts builds it: the file, then any `-c` context on top. */
 function deploy(file: Record<string, unknown>, context: Record<string, unknown> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context }, builtinCloudFormationValidation: false });
   const { source, overrides } = mergeSettings(file, app.node);
   const stack = new KiwoomForeignAlertsStack(app, 'KiwoomForeignAlerts', { settings: readDeploySettings(source) });
   return { app, stack, overrides, template: Template.fromStack(stack) };

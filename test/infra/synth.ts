@@ -30,7 +30,9 @@ export function buildStack(context: Record<string, unknown> = {}, options: { fre
 }
 
 function build(context: Record<string, unknown>): Built {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...BASE_CONTEXT, ...context } });
+  // CDK's built-in CloudFormation validation (a WebAssembly rule engine, seconds
+  // of CPU per first synth) checks nothing these tests assert; `npx cdk synth` keeps it.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...BASE_CONTEXT, ...context }, builtinCloudFormationValidation: false });
   const stack = new KiwoomForeignAlertsStack(app, 'KiwoomForeignAlerts', { settings: readDeploySettings(app.node) });
   return { app, stack, template: Template.fromStack(stack) };
 }
