@@ -12,6 +12,7 @@ import type { Context } from 'aws-lambda';
 import { writeReport } from '../cli/commands/report.ts';
 import { currentStatus } from '../cli/commands/status.ts';
 import { formatDay } from '../functions/domain/calendar.ts';
+import { DEFAULTS_KEY, formatWatchProblems, resolveWatchSettings } from '../functions/domain/watchlist.ts';
 import { createKiwoomClient } from '../functions/kiwoom/client.ts';
 import { LimiterRegistry } from '../functions/kiwoom/limiter.ts';
 import { statusText } from '../functions/status/text.ts';
@@ -168,8 +169,8 @@ async function runEvening(
   const s = result.summary;
   const parts = [`${s.codes_scanned} codes scanned`, `${s.days_processed} code-days evaluated`, `${s.alerts_published} alerts`];
   if (s.revisions) parts.push(`${s.revisions} revised day`);
-  // The Lambda answers counts only (Step Functions' 256 KB limit); the log line `scan invalid items` names each.
-  if (s.invalid_items) parts.push(`skipped ${s.invalid_items} invalid watchlist item${s.invalid_items === 1 ? '' : 's'} (the scan log says why)`);
+  // The Lambda answers counts only (Step Functions' 256 KB limit); the reasons are read back here.
+  if (s.invalid_items) parts.push(`skipped: ${(await invalidItemReasons(stack)).join('; ')}`);
   if (s.kiwoom?.rate_limited) parts.push(`${s.kiwoom.rate_limited} × 1700 absorbed`);
   if (s.codes_failed) parts.push(`FAILED: ${s.codes_failed} codes (the scan log says why)`);
   out(`   scan: ${parts.join(', ')}`);
@@ -201,6 +202,16 @@ async function printChatDeliveries(rateLimited: boolean): Promise<void> {
 }
 
 let redeliveryShown = false;
+
+/** Why each watchlist item the scan skipped is invalid, as the scan logs it. */
+async function invalidItemReasons(stack: LocalStack): Promise<string[]> {
+  const items = await new WatchlistStore(stack.clients.doc, stack.env.WATCHLIST_TABLE as string).list();
+  const defaults = items.find((item) => item.stk_cd === DEFAULTS_KEY);
+  return items
+    .filter((item) => item.stk_cd !== DEFAULTS_KEY)
+    .map((item) => resolveWatchSettings(item, defaults))
+    .flatMap((resolved) => (resolved.ok ? [] : [formatWatchProblems(resolved)]));
+}
 
 function printAlert(alert: ReceivedAlert): void {
   out();
