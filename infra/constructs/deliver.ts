@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import { CHANNEL_SECRET_PREFIX } from '../../functions/deliver/channel.ts';
 import { CHANNELS_PARTITION } from '../../functions/deliver/store/channel-store.ts';
 import { DELIVERY_PREFIX } from '../../functions/deliver/store/delivery-ledger.ts';
+import { alarmNamePrefix } from './alerts.ts';
 import type { Tables } from './data.ts';
 import { METRICS_NAMESPACE, ProjectFunction } from './node-function.ts';
 
@@ -118,7 +119,8 @@ export class DeliveryPipeline extends Construct {
   private addAlarms(props: DeliveryPipelineProps): void {
     const notify = new actions.SnsAction(props.opsTopic);
     const alarm = (id: string, options: cloudwatch.AlarmProps) => {
-      const created = new cloudwatch.Alarm(this, id, options);
+      // Named like every alarm of the stack: the ops topic lets CloudWatch publish for <stack>-* only.
+      const created = new cloudwatch.Alarm(this, id, { ...options, alarmName: `${alarmNamePrefix(Stack.of(this))}Deliver${id}` });
       created.addAlarmAction(notify);
       this.alarms.push(created);
     };

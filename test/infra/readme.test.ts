@@ -40,16 +40,23 @@ describe('README, Deploy to AWS', () => {
       );
     const listed = tableNames(deploy, '| alarm | fires when |');
     expect(listed.sort()).toEqual(alarms(natInstance).sort());
-    expect(alarms(natGateway)).toHaveLength(9);
+    expect(alarms(natGateway)).toHaveLength(11);
   });
 
   it('counts in the fixed cost exactly the custom metrics the functions emit', async () => {
-    const handlers = join(REPO_ROOT, 'functions/handlers');
-    const sources = await Promise.all((await readdir(handlers)).map((f) => readFile(join(handlers, f), 'utf8')));
-    const emitted = new Set(sources.flatMap((s) => [...s.matchAll(/addMetric\('(\w+)'/g)].map((m) => m[1] as string)));
-    for (const metric of emitted) expect(deploy, metric).toContain(`\`${metric}\``);
+    const sourcesIn = async (folder: string) => {
+      const dir = join(REPO_ROOT, folder);
+      return Promise.all((await readdir(dir)).filter((f) => f.endsWith('.ts')).map((f) => readFile(join(dir, f), 'utf8')));
+    };
+    const names = (sources: string[], pattern: RegExp) => new Set(sources.flatMap((s) => [...s.matchAll(pattern)].map((m) => m[1] as string)));
+    const always = names(await sourcesIn('functions/handlers'), /addMetric\('(\w+)'/g);
+    // The deliver function counts through its own port, and only when chat channels deliver.
+    const chat = names(await sourcesIn('functions/deliver'), /metrics\.count\('(\w+)'/g);
+    for (const metric of [...always, ...chat]) expect(deploy, metric).toContain(`\`${metric}\``);
+    const text = deploy.replace(/\s+/g, ' ');
     // Steady state: all but TokenNotConfigured, which stops once the credentials are put.
-    expect(deploy.replace(/\s+/g, ' ')).toContain(`${emitted.size - 1} custom metrics × $0.30 = $${((emitted.size - 1) * 0.3).toFixed(2)}`);
+    expect(text).toContain(`${always.size - 1} custom metrics × $0.30 = $${((always.size - 1) * 0.3).toFixed(2)}`);
+    expect(text).toContain(`up to ${chat.size} × $0.30`);
   });
 
   it('names every output of the stack', () => {
