@@ -9,7 +9,8 @@ export const JSON_CONTENT_TYPE = 'application/json;charset=UTF-8';
 export interface Answer {
   httpStatus: number;
   headers: Record<string, string>;
-  body: string;
+  /** Text is sent as UTF-8; a Buffer as is (e.g. an EUC-KR error page). */
+  body: string | Buffer;
   returnCode?: number | string;
   /** The bracketed detail code (`'8005'`), when the answer is a Kiwoom error. */
   detailCode?: string;

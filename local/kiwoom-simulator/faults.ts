@@ -22,9 +22,15 @@ export interface FaultScope {
 /** Non-Kiwoom bodies seen (or plausible) from a gateway or a broken backend. */
 export type GarbageForm = 'html' | 'text' | 'noReturnCode' | 'truncated' | 'empty';
 
+/**
+ * The charset an answer's body is sent in (and named in its content-type).
+ * Some Kiwoom error pages have come in EUC-KR.
+ */
+export type BodyCharset = 'utf-8' | 'euc-kr';
+
 export type Fault =
   /** HTTP 500 with a non-Kiwoom body. */
-  | ({ kind: 'http500'; body?: string } & FaultScope)
+  | ({ kind: 'http500'; body?: string; charset?: BodyCharset } & FaultScope)
   /**
    * Hold the request without answering for `holdMs` (omitted: until the client
    * gives up or the simulator closes), then drop the connection (`'drop'`,
@@ -32,7 +38,7 @@ export type Fault =
    */
   | ({ kind: 'timeout'; holdMs?: number; afterHold?: 'drop' | 'answer' } & FaultScope)
   /** A body that is not a Kiwoom answer; `body` overrides `form`. */
-  | ({ kind: 'garbage'; form?: GarbageForm; body?: string; httpStatus?: number } & FaultScope)
+  | ({ kind: 'garbage'; form?: GarbageForm; body?: string; httpStatus?: number; charset?: BodyCharset } & FaultScope)
   /**
    * 1700 regardless of the rolling window. HTTP 429 by default; some clients
    * have seen the same body with HTTP 200.
@@ -40,12 +46,30 @@ export type Fault =
   | ({ kind: 'rateLimit'; httpStatus?: 429 | 200 } & FaultScope)
   /** Extra latency for matching requests, on top of the global latency; the request is then answered normally. */
   | ({ kind: 'latency'; ms: number } & FaultScope)
+  /**
+   * Network jitter on the way in: each matching request reaches Kiwoom's
+   * counter after a delay drawn uniformly from [0, 2 × ms] (ms ± ms), as a
+   * new TLS connection or a busy path does. The rolling window counts the
+   * request at that later arrival; it is then answered normally.
+   */
+  | ({ kind: 'jitter'; ms: number } & FaultScope)
   /** The live 8005 form although the token is valid (the token stays valid). */
   | ({ kind: 'tokenRejected' } & FaultScope)
   /** Any Kiwoom answer, e.g. a string `return_code` or a detail code the simulator never produces itself. */
-  | ({ kind: 'kiwoomError'; returnCode: number | string; returnMsg: string; httpStatus?: number } & FaultScope);
+  | ({
+      kind: 'kiwoomError';
+      returnCode: number | string;
+      returnMsg: string;
+      httpStatus?: number;
+      charset?: BodyCharset;
+      /** Extra top-level fields, e.g. `stk_frgnr`. */
+      extra?: Record<string, unknown>;
+    } & FaultScope);
 
 export type FaultKind = Fault['kind'];
+
+/** Faults that decide the answer (latency and jitter only delay it). */
+export type AnsweringFault = Exclude<Fault, { kind: 'latency' | 'jitter' }>;
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'http500',
@@ -53,6 +77,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'garbage',
   'rateLimit',
   'latency',
+  'jitter',
   'tokenRejected',
   'kiwoomError',
 ];
@@ -74,8 +99,8 @@ interface ArmedFault {
 
 /**
  * The injected faults, in injection order. A request takes at most one
- * answering fault (the first that matches) and at most one latency fault,
- * each consuming one of its count.
+ * answering fault (the first that matches), at most one latency fault and
+ * at most one jitter fault, each consuming one of its count.
  */
 export class FaultBook {
   private armed: ArmedFault[] = [];
@@ -89,10 +114,15 @@ export class FaultBook {
     this.armed = [];
   }
 
-  /** The first matching fault that decides the answer (everything but latency). */
-  takeAnswering(target: FaultTarget): Exclude<Fault, { kind: 'latency' }> | undefined {
-    const taken = this.take(target, (f) => f.kind !== 'latency');
-    return taken as Exclude<Fault, { kind: 'latency' }> | undefined;
+  /** The first matching fault that decides the answer (everything but latency and jitter). */
+  takeAnswering(target: FaultTarget): AnsweringFault | undefined {
+    const taken = this.take(target, (f) => f.kind !== 'latency' && f.kind !== 'jitter');
+    return taken as AnsweringFault | undefined;
+  }
+
+  takeJitter(target: FaultTarget): Extract<Fault, { kind: 'jitter' }> | undefined {
+    const taken = this.take(target, (f) => f.kind === 'jitter');
+    return taken as Extract<Fault, { kind: 'jitter' }> | undefined;
   }
 
   takeLatency(target: FaultTarget): Extract<Fault, { kind: 'latency' }> | undefined {
@@ -128,8 +158,12 @@ function validateFault(fault: Fault): void {
   if (fault.count !== undefined && !(Number.isInteger(fault.count) && fault.count > 0)) {
     throw new InvalidFaultError(`fault count must be a positive integer, got ${fault.count}`);
   }
-  if (fault.kind === 'latency' && !(Number.isFinite(fault.ms) && fault.ms >= 0)) {
-    throw new InvalidFaultError(`latency fault needs ms >= 0, got ${fault.ms}`);
+  if ((fault.kind === 'latency' || fault.kind === 'jitter') && !(Number.isFinite(fault.ms) && fault.ms >= 0)) {
+    throw new InvalidFaultError(`${fault.kind} fault needs ms >= 0, got ${fault.ms}`);
+  }
+  const charset = (fault as { charset?: unknown }).charset;
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'euc-kr') {
+    throw new InvalidFaultError(`charset must be "utf-8" or "euc-kr", got ${JSON.stringify(charset)}`);
   }
   if (fault.kind === 'timeout' && fault.holdMs !== undefined && !(Number.isFinite(fault.holdMs) && fault.holdMs >= 0)) {
     throw new InvalidFaultError(`timeout fault needs holdMs >= 0, got ${fault.holdMs}`);

@@ -19,12 +19,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { RawRow } from '../../functions/domain/types.ts';
 import { answers, kiwoomJson, type Answer } from './answers.ts';
-import { FaultBook, garbageBody, type Fault } from './faults.ts';
+import { encodeEucKr } from './euc-kr.ts';
+import { FaultBook, garbageBody, type AnsweringFault, type BodyCharset, type Fault } from './faults.ts';
 import { redactBody, redactHeaders, RequestLog, type RecordedRequest, type RequestOutcome } from './request-log.ts';
 import { asRecord, headerText, KiwoomService, PATHS, type Incoming } from './service.ts';
 import { TokenBook } from './token-book.ts';
 
-export type { Fault, FaultKind, FaultScope, GarbageForm } from './faults.ts';
+export type { BodyCharset, Fault, FaultKind, FaultScope, GarbageForm } from './faults.ts';
 export type { RecordedRequest, RequestOutcome, SimulatorStats } from './request-log.ts';
 export type { RawRow };
 
@@ -49,6 +50,12 @@ export interface SimulatorOptions {
   tokenTtlMs?: number;
   /** Whether issuing a token invalidates the app key's earlier tokens (default true, the worst case reported). */
   invalidatePreviousToken?: boolean;
+  /**
+   * au10001 hands back the app key's current token, with its expiry, while it
+   * is still valid (default false: a new token every time). Some users see
+   * this near expiry: a "new" token with minutes left.
+   */
+  sameTokenWhileValid?: boolean;
   /** `token_type` in au10001 answers (default 'bearer'; the live service has sent both). */
   tokenType?: string;
   /** Added before every answer (default 0). */
@@ -59,6 +66,10 @@ export interface SimulatorOptions {
   now?: () => Date;
   /** Monotonic ms for the rate window (default `performance.now()`); inject to test the window without sleeping. */
   monotonicNow?: () => number;
+  /** Waits for latency and jitter (default real timers); inject with `monotonicNow` to run on a virtual clock. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Draws jitter (default `Math.random`); inject a seeded one for repeatable runs. */
+  random?: () => number;
 }
 
 export interface KiwoomSimulator {
@@ -98,7 +109,12 @@ export async function startKiwoomSimulator(options: SimulatorOptions = {}): Prom
   const now = options.now ?? (() => new Date());
   const pageSize = options.pageSize ?? 50;
   if (!(Number.isInteger(pageSize) && pageSize > 0)) throw new SimulatorUsageError(`pageSize must be a positive integer, got ${pageSize}`);
-  const tokens = new TokenBook(now, options.tokenTtlMs ?? DAY_MS, options.invalidatePreviousToken ?? true);
+  const tokens = new TokenBook(
+    now,
+    options.tokenTtlMs ?? DAY_MS,
+    options.invalidatePreviousToken ?? true,
+    options.sameTokenWhileValid ?? false,
+  );
   const dataset = new Map<string, RawRow[]>();
   for (const [stkCd, rows] of Object.entries(options.data ?? {})) dataset.set(stkCd, rows.map((r) => ({ ...r })));
   const allowance = new Map<string, number>(
@@ -117,6 +133,8 @@ export async function startKiwoomSimulator(options: SimulatorOptions = {}): Prom
     now,
     monotonicNow: options.monotonicNow ?? (() => performance.now()),
     latencyMs: options.latencyMs ?? 0,
+    sleep: options.sleep,
+    random: options.random ?? Math.random,
   });
   const server = createServer((request, res) => {
     transport.handle(request, res, simulator).catch(() => {
@@ -192,6 +210,8 @@ interface TransportOptions {
   now: () => Date;
   monotonicNow: () => number;
   latencyMs: number;
+  sleep: ((ms: number) => Promise<void>) | undefined;
+  random: () => number;
 }
 
 /**
@@ -230,8 +250,13 @@ class Transport {
     });
   }
 
+  /** Waits `ms` on the injected clock, or on a timer close() can cancel. */
+  #wait(ms: number): Promise<void> {
+    return this.o.sleep === undefined ? this.delay(ms) : this.o.sleep(ms);
+  }
+
   async handle(request: IncomingMessage, res: ServerResponse, simulator: KiwoomSimulator): Promise<void> {
-    const arrivedAtMs = this.o.monotonicNow();
+    const receivedAtMs = this.o.monotonicNow();
     const receivedAt = this.o.now();
     const path = new URL(request.url ?? '/', 'http://simulator').pathname;
     const rawBody = await readBody(request);
@@ -241,6 +266,13 @@ class Transport {
     const apiId = apiIdFor(path, request.headers);
     const bodyStkCd = asRecord(body)?.['stk_cd'];
     const stkCd = typeof bodyStkCd === 'string' ? bodyStkCd : undefined;
+    const target = { apiId, stkCd };
+    // Jitter delays the moment the request reaches Kiwoom's counter.
+    const jitter = this.faults.takeJitter(target);
+    const inboundMs = jitter === undefined ? 0 : this.o.random() * 2 * jitter.ms;
+    await this.#wait(inboundMs);
+    if (this.closed) return;
+    const arrivedAtMs = receivedAtMs + inboundMs;
     const req: Incoming = { path, apiId, headers: request.headers, body, stkCd, arrivedAtMs };
     const record = this.log.add({
       timeMs: arrivedAtMs,
@@ -252,7 +284,6 @@ class Transport {
       body: body === undefined ? null : redactBody(body),
     });
 
-    const target = { apiId, stkCd };
     const answering = this.faults.takeAnswering(target);
     const extraLatency = this.faults.takeLatency(target)?.ms ?? 0;
     const fromFault = answering === undefined ? undefined : await this.#faultAnswer(answering, req, res);
@@ -264,7 +295,7 @@ class Transport {
       res.destroy();
       return;
     }
-    await this.delay(this.latencyMs + extraLatency);
+    await this.#wait(this.latencyMs + extraLatency);
     if (this.closed || res.destroyed) {
       this.log.settle(record, { httpStatus: null, ...faultKind });
       return;
@@ -275,34 +306,33 @@ class Transport {
   }
 
   /** The answer an injected fault gives; 'drop' ends the connection unanswered; undefined: answer normally. */
-  async #faultAnswer(
-    fault: Exclude<Fault, { kind: 'latency' }>,
-    req: Incoming,
-    res: ServerResponse,
-  ): Promise<Answer | 'drop' | undefined> {
+  async #faultAnswer(fault: AnsweringFault, req: Incoming, res: ServerResponse): Promise<Answer | 'drop' | undefined> {
     switch (fault.kind) {
       case 'http500':
-        return {
+        return inCharset(fault.charset, {
           httpStatus: 500,
           headers: { 'content-type': 'text/plain; charset=UTF-8' },
           body: fault.body ?? 'Internal Server Error',
-        };
+        });
       case 'garbage': {
         const garbage = garbageBody(fault.form ?? 'html');
-        return {
+        return inCharset(fault.charset, {
           httpStatus: fault.httpStatus ?? 200,
           headers: { 'content-type': fault.body === undefined ? garbage.contentType : 'text/plain; charset=UTF-8' },
           body: fault.body ?? garbage.body,
-        };
+        });
       }
       case 'rateLimit':
         return answers.rateLimited(req.apiId, this.service.allowanceOf(req.apiId), fault.httpStatus ?? 429);
       case 'tokenRejected':
         return answers.tokenInvalid({ 'api-id': req.apiId });
       case 'kiwoomError':
-        return kiwoomJson(
-          { return_code: fault.returnCode, return_msg: fault.returnMsg },
-          { httpStatus: fault.httpStatus ?? 200, headers: { 'api-id': req.apiId }, ...detailOf(fault.returnMsg) },
+        return inCharset(
+          fault.charset,
+          kiwoomJson(
+            { ...fault.extra, return_code: fault.returnCode, return_msg: fault.returnMsg },
+            { httpStatus: fault.httpStatus ?? 200, headers: { 'api-id': req.apiId }, ...detailOf(fault.returnMsg) },
+          ),
         );
       case 'timeout': {
         const gaveUp = new Promise<void>((resolve) => res.once('close', resolve));
@@ -335,6 +365,14 @@ function admin(simulator: KiwoomSimulator, path: string, method: string, rawBody
   } catch (error) {
     reply(400, { error: error instanceof Error ? error.message : String(error) });
   }
+}
+
+/** The answer with its body in `charset`, named so in its content-type. */
+function inCharset(charset: BodyCharset | undefined, answer: Answer): Answer {
+  if (charset === undefined || charset === 'utf-8') return answer;
+  const text = typeof answer.body === 'string' ? answer.body : answer.body.toString('utf8');
+  const contentType = (answer.headers['content-type'] ?? 'text/plain').replace(/;\s*charset=[^;]*/i, '');
+  return { ...answer, headers: { ...answer.headers, 'content-type': `${contentType};charset=EUC-KR` }, body: encodeEucKr(text) };
 }
 
 function outcomeOf(answer: Answer, fault: { fault?: Fault['kind'] }): RequestOutcome {

@@ -1,7 +1,9 @@
 // Tokens the simulator issued, by value. A token is valid until its expiry
 // (judged by the injected wall clock), until a newer token for the same app
 // key replaces it (when `invalidatePreviousToken`), until it is revoked, or
-// until a test calls `expireAll()`.
+// until a test calls `expireAll()`. With `sameTokenWhileValid`, au10001 hands
+// back the app key's current token (and its expiry) while it is valid, as
+// some users report the live service does, even minutes before expiry.
 import { randomBytes } from 'node:crypto';
 
 const KST_OFFSET_MS = 9 * 60 * 60 * 1000;
@@ -26,9 +28,14 @@ export class TokenBook {
     private readonly now: () => Date,
     public ttlMs: number,
     private readonly invalidatePrevious: boolean,
+    private readonly sameTokenWhileValid = false,
   ) {}
 
   issue(appKey: string): IssuedSimToken {
+    if (this.sameTokenWhileValid) {
+      const current = this.#validTokenOf(appKey);
+      if (current !== undefined) return current;
+    }
     if (this.invalidatePrevious) {
       for (const entry of this.tokens.values()) if (entry.appKey === appKey) entry.valid = false;
     }
@@ -38,6 +45,15 @@ export class TokenBook {
     this.tokens.set(token, { appKey, expiresAtMs, valid: true });
     this.issued += 1;
     return { token, expiresDt: formatKstDateTime(new Date(expiresAtMs)) };
+  }
+
+  #validTokenOf(appKey: string): IssuedSimToken | undefined {
+    let newest: [string, TokenEntry] | undefined;
+    for (const [token, entry] of this.tokens) {
+      if (entry.appKey !== appKey || this.appKeyOf(token) === undefined) continue;
+      if (newest === undefined || entry.expiresAtMs > newest[1].expiresAtMs) newest = [token, entry];
+    }
+    return newest && { token: newest[0], expiresDt: formatKstDateTime(new Date(newest[1].expiresAtMs)) };
   }
 
   /** The app key a token was issued to, if the token is still valid. */
@@ -59,6 +75,7 @@ export class TokenBook {
     for (const entry of this.tokens.values()) entry.valid = false;
   }
 
+  /** New tokens created (a token handed back again is not counted twice). */
   get issuedCount(): number {
     return this.issued;
   }

@@ -213,3 +213,83 @@ describe('injected faults', () => {
     expect(sim.requests.map((r) => r.path)).not.toContain('/__sim/faults');
   });
 });
+
+describe('arrival jitter', () => {
+  it('counts a request at receipt plus a delay drawn from [0, 2 × ms], and waits that long before answering', async () => {
+    let t = 1_000;
+    const waits: number[] = [];
+    const draws = [0, 0.5, 1];
+    const sim = await simulator({
+      data,
+      monotonicNow: () => t,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+      random: () => draws.shift() ?? 0,
+    });
+    const token = await issueToken(sim);
+    sim.inject({ kind: 'jitter', ms: 40, count: 3 });
+
+    for (let i = 0; i < 4; i += 1) {
+      await rawKa10008(sim.url, token, '005930');
+      t += 1_000;
+    }
+
+    const arrivals = sim.requests.filter((r) => r.apiId === 'ka10008').map((r) => r.timeMs);
+    expect(arrivals).toEqual([1_000, 2_040, 3_080, 4_000]);
+    expect(waits.filter((ms) => ms > 0)).toEqual([40, 80]);
+  });
+
+  it('lets the rolling window judge a jittered request by its later arrival', async () => {
+    let t = 1_000;
+    const draws = [1, 0];
+    const sim = await simulator({
+      data,
+      allowance: { ka10008: 1 },
+      monotonicNow: () => t,
+      sleep: async () => undefined,
+      random: () => draws.shift() ?? 0,
+    });
+    const token = await issueToken(sim);
+    sim.inject({ kind: 'jitter', ms: 40, count: 2 });
+
+    const slow = await rawKa10008(sim.url, token, '005930'); // reaches the counter 80 ms late
+    t += 1_015;
+    const fast = await rawKa10008(sim.url, token, '005930'); // on time: 935 ms after the slow one
+
+    expect([slow.status, fast.status]).toEqual([200, 429]);
+  });
+
+  it('rejects a jitter fault without a non-negative ms', async () => {
+    const sim = await simulator();
+    expect(() => sim.inject({ kind: 'jitter', ms: -1 })).toThrow(/jitter fault needs ms >= 0/);
+  });
+});
+
+describe('charsets', () => {
+  it('sends a Kiwoom error in EUC-KR when asked, and names the charset', async () => {
+    const sim = await simulator({ data });
+    const token = await issueToken(sim);
+    const returnMsg = '인증에 실패했습니다[8005:Token이 유효하지 않습니다]';
+    sim.inject({ kind: 'kiwoomError', returnCode: 3, returnMsg, charset: 'euc-kr', count: 1 });
+
+    const response = await rawKa10008(sim.url, token, '005930');
+    const bytes = new Uint8Array(await response.arrayBuffer());
+
+    expect(response.headers.get('content-type')).toBe('application/json;charset=EUC-KR');
+    expect(new TextDecoder('utf-8').decode(bytes)).not.toContain('인증');
+    expect(JSON.parse(new TextDecoder('euc-kr').decode(bytes))).toEqual({ return_code: 3, return_msg: returnMsg });
+  });
+
+  it('adds extra top-level fields to an injected Kiwoom answer', async () => {
+    const sim = await simulator({ data });
+    const token = await issueToken(sim);
+    sim.inject({ kind: 'kiwoomError', returnCode: 0, returnMsg: '정상적으로 처리되었습니다', extra: { stk_frgnr: [] } });
+
+    expect((await rawKa10008(sim.url, token, '005930').then((r) => r.json())) as unknown).toEqual({
+      stk_frgnr: [],
+      return_code: 0,
+      return_msg: '정상적으로 처리되었습니다',
+    });
+  });
+});

@@ -104,3 +104,21 @@ describe('au10002 token revocation', () => {
     expect(after.body['return_msg']).toContain('[8005:');
   });
 });
+
+describe('au10001 handing back the current token', () => {
+  it('answers with the same token and its original expiry while it is valid, and a new one after it expired', async () => {
+    let now = new Date('2024-11-06T00:00:00Z');
+    const sim = await simulator({ now: () => now, tokenTtlMs: 60 * 60_000, sameTokenWhileValid: true });
+
+    const first = await requestToken(sim);
+    now = new Date('2024-11-06T00:55:00Z');
+    const again = await requestToken(sim);
+    now = new Date('2024-11-06T01:00:01Z');
+    const after = await requestToken(sim);
+
+    expect(again.body['token']).toBe(first.body['token']);
+    expect(again.body['expires_dt']).toBe(first.body['expires_dt']);
+    expect(after.body['token']).not.toBe(first.body['token']);
+    expect(sim.issuedTokens()).toBe(2);
+  });
+});
