@@ -1,11 +1,30 @@
 // The Kiwoom HTTP client: ka10008 pages through a learned, pipelined rate
 // limiter, bounded concurrency, retries with backoff for transient answers
 // and rate limits, and one token renewal per call when Kiwoom rejects the
-// token. Tokens and keys stay in private fields and never reach a log line
-// or an error.
+// token (then one re-read of the token store before giving up). What the
+// limiter learns is kept (AllowanceMemory) so the next process starts from
+// it. A caller's abort signal ends every wait and request at once. Tokens and
+// keys stay in private fields and never reach a log line or an error.
 import type { RawRow } from '../domain/types.ts';
-import type { AppCredentials, Ka10008Page, Ka10008PageOptions, Ka10008Source, TokenSource } from './types.ts';
-import { KiwoomError, RateLimitedError, TokenInvalidError, TransientError, classifyAnswer, safeCause } from './errors.ts';
+import type {
+  AllowanceMemory,
+  AppCredentials,
+  Ka10008Page,
+  Ka10008PageOptions,
+  Ka10008Source,
+  TokenSource,
+} from './types.ts';
+import { raceAbort } from './abort.ts';
+import {
+  CallAbortedError,
+  KiwoomError,
+  RateLimitedError,
+  TokenInvalidError,
+  TokenUnavailableError,
+  TransientError,
+  classifyAnswer,
+  safeCause,
+} from './errors.ts';
 import { KiwoomHttp, type RawAnswer } from './http.ts';
 import { LimiterRegistry, sharedLimiters, type RateLimiter } from './limiter.ts';
 import { silentLogger, type KiwoomLogger } from './logger.ts';
@@ -38,6 +57,10 @@ export interface KiwoomClientOptions {
   random?: () => number;
   /** Defaults to the process-wide registry, so every client of one app key shares one limiter per API id. */
   limiters?: LimiterRegistry;
+  /** Where what the limiters learn is kept for the next process (a new Lambda container starts from it). */
+  allowances?: AllowanceMemory;
+  /** Larger answers count as transient (default 4 MiB). */
+  maxBodyBytes?: number;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -52,6 +75,8 @@ export interface KiwoomClientStats {
   tokenIssues: number;
   /** The limiter's current rate per API id, requests per second. */
   learnedRatePerSecond: Record<string, number>;
+  /** The margin each limiter added to its window after 1700s at its rate, ms. */
+  learnedMarginMs: Record<string, number>;
 }
 
 export class KiwoomClient implements Ka10008Source {
@@ -66,11 +91,17 @@ export class KiwoomClient implements Ka10008Source {
   readonly #random: () => number;
   readonly #now: (() => number) | undefined;
   readonly #slots: Slots;
+  readonly #learning: LearnedAllowances;
   #lastToken: string | undefined;
   readonly #stats = { calls: 0, rateLimitedAnswers: 0, retries: 0, tokenIssues: 0 };
 
   constructor(options: KiwoomClientOptions) {
-    this.#http = new KiwoomHttp({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs, fetch: options.fetch });
+    this.#http = new KiwoomHttp({
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs,
+      maxBodyBytes: options.maxBodyBytes,
+      fetch: options.fetch,
+    });
     this.#tokens = options.tokens;
     this.#appKey = options.appKey;
     this.rateLimit = options.rateLimit ?? defaultRateLimit(options.baseUrl);
@@ -82,22 +113,33 @@ export class KiwoomClient implements Ka10008Source {
     this.#random = options.random ?? Math.random;
     this.#now = options.now;
     this.#slots = new Slots(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+    this.#learning = new LearnedAllowances(options.allowances, this.#logger);
   }
 
   stats(): KiwoomClientStats {
-    return { ...this.#stats, learnedRatePerSecond: this.#limiters.learnedRates(this.#appKey) };
+    return {
+      ...this.#stats,
+      learnedRatePerSecond: this.#limiters.learnedRates(this.#appKey),
+      learnedMarginMs: this.#limiters.learnedMargins(this.#appKey),
+    };
+  }
+
+  /** Keeps what the limiters learned since the last save (the scan calls this when it ends). */
+  async saveLearned(): Promise<void> {
+    await this.#learning.saveAll();
   }
 
   /**
    * ka10008 pages, newest first. Stops when Kiwoom says `cont-yn` is not `Y`,
    * after the page that reaches `oldestDt`, or after `maxPages` (default 10).
+   * Once `signal` aborts, no further page is asked for (CallAbortedError).
    */
   async *ka10008Pages(stkCd: string, options: Ka10008PageOptions = {}): AsyncGenerator<Ka10008Page> {
     const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
     const seenKeys = new Set<string>(['']);
     let nextKey: string | undefined;
     for (let pageNo = 1; pageNo <= maxPages; pageNo += 1) {
-      const page = await this.ka10008Page(stkCd, nextKey);
+      const page = await this.ka10008Page(stkCd, nextKey, { signal: options.signal });
       yield page;
       if (!page.hasMore) return;
       if (options.oldestDt !== undefined && page.rows.some((row) => row.dt <= options.oldestDt!)) return;
@@ -114,9 +156,12 @@ export class KiwoomClient implements Ka10008Source {
   }
 
   /** One ka10008 page: the newest, or the one `nextKey` (from the previous page) points to. */
-  async ka10008Page(stkCd: string, nextKey?: string): Promise<Ka10008Page> {
+  async ka10008Page(stkCd: string, nextKey?: string, options: { signal?: AbortSignal | undefined } = {}): Promise<Ka10008Page> {
     const continuation = nextKey === undefined ? { 'cont-yn': 'N', 'next-key': '' } : { 'cont-yn': 'Y', 'next-key': nextKey };
-    const answer = await this.#call(KA10008, KA10008_PATH, { stk_cd: stkCd }, continuation, stkCd, readRows);
+    const answer = await this.#call(
+      { apiId: KA10008, path: KA10008_PATH, body: { stk_cd: stkCd }, headers: continuation, stkCd, signal: options.signal },
+      readRows,
+    );
     return {
       stkCd,
       rows: answer.result,
@@ -125,48 +170,20 @@ export class KiwoomClient implements Ka10008Source {
     };
   }
 
-  async #call<T>(
-    apiId: string,
-    path: string,
-    body: Record<string, unknown>,
-    headers: Record<string, string>,
-    stkCd: string,
-    read: (raw: RawAnswer, where: { apiId: string; stkCd: string }) => T,
-  ): Promise<{ raw: RawAnswer; result: T }> {
-    const limiter = this.#limiterFor(apiId);
-    let renewed = false;
-    let replacement: string | undefined;
+  async #call<T>(call: Call, read: (raw: RawAnswer, where: Where) => T): Promise<{ raw: RawAnswer; result: T }> {
+    const { apiId, stkCd, signal } = call;
+    const limiter = await this.#limiterFor(apiId);
+    const recovery = new TokenRecovery(this.#tokens, this.#logger, call);
     for (let attempt = 1; ; ) {
+      if (signal?.aborted) throw new CallAbortedError({ apiId, stkCd });
       // Asked afresh on every attempt: another call may have renewed the token during a backoff.
-      const token = this.#noteToken(replacement ?? (await this.#tokens.get()));
-      replacement = undefined;
-      let startedAt = 0;
-      let outcome: { raw: RawAnswer; result: T } | KiwoomError;
-      await this.#slots.take();
-      try {
-        startedAt = await limiter.acquire();
-        this.#stats.calls += 1;
-        outcome = await this.#send(apiId, path, body, headers, stkCd, token, read);
-      } finally {
-        this.#slots.give();
-      }
+      const token = this.#noteToken(recovery.take() ?? (await this.#abortable(this.#tokens.get(signal), call)));
+      const { outcome, startedAt } = await this.#attempt(limiter, call, token, read);
       if (!(outcome instanceof KiwoomError)) return outcome;
       const error = outcome;
-      if (error instanceof RateLimitedError) {
-        this.#stats.rateLimitedAnswers += 1;
-        limiter.onRateLimited(startedAt, error.allowance);
-        this.#logger.warn('kiwoom rate limited', {
-          apiId,
-          stkCd,
-          allowance: error.allowance,
-          detailCode: error.detailCode,
-          learnedRatePerSecond: limiter.ratePerSecond,
-        });
-      }
-      if (error instanceof TokenInvalidError && !renewed) {
-        renewed = true;
-        this.#logger.info('kiwoom token rejected; renewing once', { apiId, stkCd, detailCode: error.detailCode });
-        replacement = await this.#tokens.renew(token);
+      if (error instanceof RateLimitedError) await this.#onRateLimited(limiter, call, startedAt, error);
+      if (error instanceof TokenInvalidError) {
+        await this.#abortable(recovery.after(error, token), call);
         continue;
       }
       if (error.retryable && attempt < this.#retry.attempts) {
@@ -174,31 +191,57 @@ export class KiwoomClient implements Ka10008Source {
         this.#stats.retries += 1;
         this.#logger.warn('kiwoom call failed; retrying', { apiId, stkCd, attempt, delayMs, error: describeError(error) });
         attempt += 1;
-        await this.#sleep(delayMs);
+        await this.#abortable(this.#sleep(delayMs), call);
         continue;
       }
       throw error;
     }
   }
 
-  async #send<T>(
-    apiId: string,
-    path: string,
-    body: Record<string, unknown>,
-    headers: Record<string, string>,
-    stkCd: string,
+  /** One request in its slot and its turn at the limiter: the answer (or the error it stands for). */
+  async #attempt<T>(
+    limiter: RateLimiter,
+    call: Call,
     token: string,
-    read: (raw: RawAnswer, where: { apiId: string; stkCd: string }) => T,
-  ): Promise<{ raw: RawAnswer; result: T } | KiwoomError> {
+    read: (raw: RawAnswer, where: Where) => T,
+  ): Promise<{ outcome: { raw: RawAnswer; result: T } | KiwoomError; startedAt: number }> {
+    await this.#abortable(this.#slots.take(call.signal), call);
+    try {
+      const startedAt = await this.#abortable(limiter.acquire(call.signal), call);
+      this.#stats.calls += 1;
+      return { outcome: await this.#send(call, token, read), startedAt };
+    } finally {
+      this.#slots.give();
+    }
+  }
+
+  async #onRateLimited(limiter: RateLimiter, call: Call, startedAt: number, error: RateLimitedError): Promise<void> {
+    this.#stats.rateLimitedAnswers += 1;
+    limiter.onRateLimited(startedAt, error.allowance);
+    this.#logger.warn('kiwoom rate limited', {
+      apiId: call.apiId,
+      stkCd: call.stkCd,
+      allowance: error.allowance,
+      detailCode: error.detailCode,
+      learnedRatePerSecond: limiter.ratePerSecond,
+      learnedMarginMs: limiter.marginMs,
+    });
+    // What a 1700 teaches is kept at once: the call backs off anyway.
+    await this.#learning.save(call.apiId, limiter);
+  }
+
+  async #send<T>(call: Call, token: string, read: (raw: RawAnswer, where: Where) => T): Promise<{ raw: RawAnswer; result: T } | KiwoomError> {
+    const { apiId, stkCd } = call;
     const secrets = [token, this.#appKey];
     try {
       const raw = await this.#http.post({
-        path,
+        path: call.path,
         apiId,
         stkCd,
-        headers: { authorization: `Bearer ${token}`, ...headers },
-        body,
+        headers: { authorization: `Bearer ${token}`, ...call.headers },
+        body: call.body,
         secrets,
+        ...(call.signal === undefined ? {} : { signal: call.signal }),
       });
       const error = classifyAnswer({ httpStatus: raw.httpStatus, body: raw.body, apiId, stkCd, redact: secrets });
       if (error) return error;
@@ -209,14 +252,28 @@ export class KiwoomClient implements Ka10008Source {
     }
   }
 
-  #limiterFor(apiId: string): RateLimiter {
+  /** `promise`, or CallAbortedError as soon as the call's signal aborts. */
+  async #abortable<T>(promise: Promise<T>, call: Call): Promise<T> {
+    try {
+      return await raceAbort(promise, call.signal);
+    } catch (error) {
+      if (call.signal?.aborted && !(error instanceof KiwoomError && error.stopsRun)) {
+        throw new CallAbortedError({ apiId: call.apiId, stkCd: call.stkCd });
+      }
+      throw error;
+    }
+  }
+
+  async #limiterFor(apiId: string): Promise<RateLimiter> {
     const now = this.#now;
     // An injected sleep drives the limiter only together with an injected
     // clock: a sleep that returns at once against the real clock would spin.
-    return this.#limiters.limiterFor(this.#appKey, apiId, {
+    const limiter = this.#limiters.limiterFor(this.#appKey, apiId, {
       ratePerSecond: this.rateLimit,
       ...(now === undefined ? {} : { clock: { now, sleep: this.#sleep } }),
     });
+    await this.#learning.startFrom(apiId, limiter);
+    return limiter;
   }
 
   #noteToken(token: string): string {
@@ -228,9 +285,145 @@ export class KiwoomClient implements Ka10008Source {
   }
 }
 
-/** `stk_frgnr` must be a list of objects; the numbers inside are the domain's to parse. */
-function readRows(raw: RawAnswer, where: { apiId: string; stkCd: string }): RawRow[] {
+interface Where {
+  apiId: string;
+  stkCd: string;
+}
+
+interface Call extends Where {
+  path: string;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * What one call does when Kiwoom rejects its token: renew once (the source
+ * takes a replacement somebody already made, or gets a new one); if the
+ * renewed token is rejected too, re-read once where tokens are kept (another
+ * issuer may have replaced it a moment ago); then give up with a run-stopping
+ * TokenUnavailableError, since every code would meet the same.
+ */
+class TokenRecovery {
+  #renewed = false;
+  #reread = false;
+  #replacement: string | undefined;
+
+  constructor(
+    private readonly tokens: TokenSource,
+    private readonly logger: KiwoomLogger,
+    private readonly call: Call,
+  ) {}
+
+  /** The token to use next, if the last rejection produced one. */
+  take(): string | undefined {
+    const token = this.#replacement;
+    this.#replacement = undefined;
+    return token;
+  }
+
+  async after(error: TokenInvalidError, rejected: string): Promise<void> {
+    const where = { apiId: this.call.apiId, stkCd: this.call.stkCd, detailCode: error.detailCode };
+    if (!this.#renewed) {
+      this.#renewed = true;
+      this.logger.info('kiwoom token rejected; renewing once', where);
+      this.#replacement = await this.tokens.renew(rejected, this.call.signal);
+      return;
+    }
+    if (!this.#reread && this.tokens.replaced !== undefined) {
+      this.#reread = true;
+      const other = await this.tokens.replaced(rejected);
+      if (other !== undefined) {
+        this.logger.info('kiwoom rejected the renewed token; another one is in place, trying it', where);
+        this.#replacement = other;
+        return;
+      }
+    }
+    throw new TokenUnavailableError(
+      'Kiwoom rejected the renewed token too; is another program issuing tokens for this app key?',
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * What the limiters learned, read once per API id before the first call (a
+ * new process starts from it) and saved when it changes. A store that cannot
+ * be read or written costs only the learning, never a call.
+ */
+class LearnedAllowances {
+  readonly #started = new Map<string, Promise<void>>();
+  readonly #limiters = new Map<string, RateLimiter>();
+  readonly #savedRevision = new Map<string, number>();
+  #saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly memory: AllowanceMemory | undefined,
+    private readonly logger: KiwoomLogger,
+  ) {}
+
+  startFrom(apiId: string, limiter: RateLimiter): Promise<void> {
+    let started = this.#started.get(apiId);
+    if (started === undefined) {
+      this.#limiters.set(apiId, limiter);
+      started = this.#load(apiId, limiter);
+      this.#started.set(apiId, started);
+    }
+    return started;
+  }
+
+  async #load(apiId: string, limiter: RateLimiter): Promise<void> {
+    if (this.memory === undefined) return;
+    try {
+      const learned = await this.memory.load(apiId);
+      if (learned !== undefined) {
+        limiter.adopt(learned);
+        this.logger.info('kiwoom limiter starts from the learned allowance', {
+          apiId,
+          ratePerSecond: limiter.ratePerSecond,
+          marginMs: limiter.marginMs,
+          learnedAt: learned.learnedAt.toISOString(),
+        });
+      }
+    } catch (error) {
+      this.logger.warn('could not read the learned allowance; starting at the configured rate', {
+        apiId,
+        error: describeError(error),
+      });
+    }
+    this.#savedRevision.set(apiId, limiter.revision);
+  }
+
+  /** Saves `apiId`'s limiter if it learned something since the last save; saves run one after another. */
+  save(apiId: string, limiter: RateLimiter): Promise<void> {
+    if (this.memory === undefined) return Promise.resolve();
+    const memory = this.memory;
+    this.#saving = this.#saving.then(async () => {
+      const revision = limiter.revision;
+      if (this.#savedRevision.get(apiId) === revision) return;
+      try {
+        await memory.save(apiId, limiter.learned());
+        this.#savedRevision.set(apiId, revision);
+      } catch (error) {
+        this.logger.warn('could not keep the learned allowance', { apiId, error: describeError(error) });
+      }
+    });
+    return this.#saving;
+  }
+
+  async saveAll(): Promise<void> {
+    await Promise.all([...this.#limiters].map(([apiId, limiter]) => this.save(apiId, limiter)));
+  }
+}
+
+/**
+ * `stk_frgnr` must be a list of objects; the numbers inside are the domain's
+ * to parse. A success without the list (or with an empty one) is Kiwoom
+ * saying it has no rows for the code: nothing to retry.
+ */
+function readRows(raw: RawAnswer, where: Where): RawRow[] {
   const rows = (raw.body as Record<string, unknown>)['stk_frgnr'];
+  if (rows === undefined || rows === null) return [];
   if (!Array.isArray(rows) || !rows.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))) {
     throw new TransientError('garbage body: stk_frgnr is not a list of rows', {
       ...where,
@@ -249,7 +442,7 @@ export function defaultRateLimit(baseUrl: string): number {
   }
 }
 
-/** At most `size` requests in flight; the rest wait in arrival order. */
+/** At most `size` requests in flight; the rest wait in arrival order. An aborted waiter leaves the line. */
 class Slots {
   #free: number;
   readonly #waiting: (() => void)[] = [];
@@ -257,12 +450,24 @@ class Slots {
     if (!(Number.isInteger(size) && size >= 1)) throw new RangeError('maxInFlight must be a whole number ≥ 1');
     this.#free = size;
   }
-  take(): Promise<void> {
+  take(signal?: AbortSignal): Promise<void> {
     if (this.#free > 0) {
       this.#free -= 1;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.#waiting.push(resolve));
+    return new Promise((resolve, reject) => {
+      const granted = () => {
+        signal?.removeEventListener('abort', leave);
+        resolve();
+      };
+      const leave = () => {
+        const index = this.#waiting.indexOf(granted);
+        if (index >= 0) this.#waiting.splice(index, 1);
+        reject(new Error('aborted while waiting for a slot'));
+      };
+      signal?.addEventListener('abort', leave, { once: true });
+      this.#waiting.push(granted);
+    });
   }
   give(): void {
     const next = this.#waiting.shift();
@@ -286,6 +491,9 @@ export function createKiwoomClient(options: CreateKiwoomClientOptions): KiwoomCl
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     ...(options.random === undefined ? {} : { random: options.random }),
     ...(options.retry === undefined ? {} : { retry: options.retry }),
+    // A client with its own limiters (a test, a benchmark) gets its own token limiter too.
+    ...(options.limiters === undefined ? {} : { limiters: new LimiterRegistry() }),
+    ...(options.now === undefined ? {} : { limiterClock: { now: options.now, ...(options.sleep ? { sleep: options.sleep } : {}) } }),
   });
   return new KiwoomClient({ ...rest, tokens, appKey: credentials.appKey });
 }

@@ -14,7 +14,9 @@ export type KiwoomErrorKind =
   | 'ip_not_allowed'
   | 'unknown_stock'
   | 'bad_input'
-  | 'transient';
+  | 'transient'
+  | 'token_unavailable'
+  | 'aborted';
 
 export interface KiwoomErrorDetails {
   /** Top-level `return_code` as a number (Kiwoom's category), or null when there was none. */
@@ -158,6 +160,65 @@ export class TransientError extends KiwoomError {
   }
   override get retryable(): boolean {
     return true;
+  }
+}
+
+/**
+ * No usable token could be had: the token function failed, the token secret
+ * could not be read, issuance kept failing, or Kiwoom rejected a freshly
+ * renewed token too. Every code needs the token, so the run stops at once
+ * with this one message and leaves every code for the next run; going on
+ * would repeat the failure per code (and Kiwoom may block a key that keeps
+ * presenting rejected credentials). Never carries a token or a key.
+ */
+export class TokenStoreError extends KiwoomError {
+  override readonly name: string = 'TokenStoreError';
+  readonly kind = 'token_unavailable';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? {} : { cause: options.cause });
+  }
+  override get stopsRun(): boolean {
+    return true;
+  }
+}
+
+/** The app credentials secret is missing, unreadable or still holds the placeholder. */
+export class AppCredentialsError extends TokenStoreError {
+  override readonly name: string = 'AppCredentialsError';
+}
+
+/** The app credentials secret still holds the stack's placeholder: not configured yet, rather than wrong. */
+export class AppCredentialsNotSetError extends AppCredentialsError {
+  override readonly name = 'AppCredentialsNotSetError';
+}
+
+/** The token function failed, or answered with something other than its result. */
+export class TokenFunctionError extends TokenStoreError {
+  override readonly name = 'TokenFunctionError';
+  constructor(
+    message: string,
+    readonly functionError: string | null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** After asking for one (token function or au10001), still no token Kiwoom accepts. */
+export class TokenUnavailableError extends TokenStoreError {
+  override readonly name = 'TokenUnavailableError';
+}
+
+/**
+ * The caller gave up before Kiwoom answered: the invocation's time ran out,
+ * or the run stopped. Not a failure of the code; the scan leaves it for the
+ * next invocation.
+ */
+export class CallAbortedError extends KiwoomError {
+  override readonly name = 'CallAbortedError';
+  readonly kind = 'aborted';
+  constructor(details: KiwoomErrorDetails = {}) {
+    super('call abandoned: time ran out or the run stopped', details);
   }
 }
 

@@ -10,15 +10,29 @@
 //  - never admits more than the rate in any window of 1000 ms + a margin for
 //    timer jitter, checked against the actual start times,
 //  - drops at once to the allowance a 1700 states (halves when it states
-//    none), pauses a full window so the server's window empties, and
+//    none), pauses a full window so the server's window empties,
+//  - widens the window's margin when a 1700 states the rate it already
+//    keeps: Kiwoom counts arrivals, not our start times, so latency jitter (a
+//    new TLS connection) can put N + 1 arrivals into its second while our
+//    starts are N per window; the wider margin is earned back slowly,
 //  - probes back up by `probeStep` per `probeEveryMs` without a 1700, never
-//    above the configured rate.
+//    above the configured rate, and
+//  - can start from what an earlier process learned (`learned`).
 // Kiwoom's allowances are whole requests per second (`유량=N`) and a window
 // cannot hold part of a request, so a learned rate of 2.7 admits 2 per
 // window: the probe tries one more request per second only after
 // (1 / 0.1) × 30 s = 5 minutes without a 1700, which keeps a steady state at
 // one 1700 per five minutes at worst.
+//
+// The margin: the first 1700 at the kept rate widens it to `widenMs` (100 ms
+// covers ±40 ms of arrival jitter with room to spare), each later one doubles
+// it, up to `maxMarginMs`. It stays for `marginHoldMs` (10 minutes) after the
+// last 1700, then narrows by `narrowStepMs` per `probeEveryMs`: from 100 ms
+// back to none takes another 10 minutes. At 1 request per second a 100 ms
+// margin costs 9% of the rate; a block of the key would cost everything.
 import { createHash } from 'node:crypto';
+import { raceAbort } from './abort.ts';
+import type { LearnedLimits } from './types.ts';
 
 export interface LimiterClock {
   /** Milliseconds, monotonic. */
@@ -36,12 +50,25 @@ export interface RateLimiterOptions {
   probeEveryMs?: number;
   /** Never learn below this. */
   minRatePerSecond?: number;
+  /** The first widening of the margin after a 1700 at the kept rate. */
+  widenMs?: number;
+  maxMarginMs?: number;
+  /** How long the margin stays wide after the last 1700. */
+  marginHoldMs?: number;
+  /** Taken off the margin per `probeEveryMs` once the hold is over. */
+  narrowStepMs?: number;
+  /** What an earlier process learned: start from it instead of the configured rate. */
+  learned?: LearnedLimits;
   clock?: Partial<LimiterClock>;
 }
 
 export const DEFAULT_WINDOW_MS = 1015;
 export const DEFAULT_PROBE_STEP = 0.1;
 export const DEFAULT_PROBE_EVERY_MS = 30_000;
+export const DEFAULT_WIDEN_MS = 100;
+export const DEFAULT_MAX_MARGIN_MS = 400;
+export const DEFAULT_MARGIN_HOLD_MS = 10 * 60_000;
+export const DEFAULT_NARROW_STEP_MS = 5;
 
 const realClock: LimiterClock = {
   now: () => performance.now(),
@@ -50,19 +77,30 @@ const realClock: LimiterClock = {
 
 export class RateLimiter {
   readonly configuredRate: number;
+  /** Kiwoom's window plus the base margin for timer jitter; the learned margin comes on top. */
   readonly windowMs: number;
   readonly #probeStep: number;
   readonly #probeEveryMs: number;
   readonly #minRate: number;
+  readonly #widenMs: number;
+  readonly #maxMarginMs: number;
+  readonly #marginHoldMs: number;
+  readonly #narrowStepMs: number;
   readonly #clock: LimiterClock;
   #rate: number;
+  #marginMs = 0;
+  /** Bumped on every change of the learned state, so a caller knows when to persist it. */
+  #revision = 0;
   /** Actual start times, oldest first; as many as the configured rate admits per window. */
   readonly #starts: number[] = [];
   /** Theoretical start of the next call (even spacing, not delayed by late timers). */
   #nextAt = Number.NEGATIVE_INFINITY;
   #pausedUntil = Number.NEGATIVE_INFINITY;
-  #lastDecreaseAt = Number.NEGATIVE_INFINITY;
+  /** When the rate last went down or the margin widened: answers to calls sent before say nothing new. */
+  #lastAdjustAt = Number.NEGATIVE_INFINITY;
+  #lastRateLimitedAt = Number.NEGATIVE_INFINITY;
   #lastProbeAt: number;
+  #lastNarrowAt = Number.NEGATIVE_INFINITY;
   /** Callers take turns in arrival order. */
   #turn: Promise<void> = Promise.resolve();
 
@@ -73,14 +111,29 @@ export class RateLimiter {
     this.#probeStep = options.probeStep ?? DEFAULT_PROBE_STEP;
     this.#probeEveryMs = options.probeEveryMs ?? DEFAULT_PROBE_EVERY_MS;
     this.#minRate = Math.min(options.minRatePerSecond ?? 0.1, this.configuredRate);
+    this.#widenMs = options.widenMs ?? DEFAULT_WIDEN_MS;
+    this.#maxMarginMs = options.maxMarginMs ?? DEFAULT_MAX_MARGIN_MS;
+    this.#marginHoldMs = options.marginHoldMs ?? DEFAULT_MARGIN_HOLD_MS;
+    this.#narrowStepMs = options.narrowStepMs ?? DEFAULT_NARROW_STEP_MS;
     this.#clock = { ...realClock, ...options.clock };
     this.#rate = this.configuredRate;
     this.#lastProbeAt = this.#clock.now();
+    if (options.learned !== undefined) this.#adopt(options.learned);
   }
 
   /** The learned rate, requests per second (may be fractional; see admittedPerWindow). */
   get ratePerSecond(): number {
     return this.#rate;
+  }
+
+  /** The learned margin on top of `windowMs`, milliseconds. */
+  get marginMs(): number {
+    return this.#marginMs;
+  }
+
+  /** The window starts are counted in: Kiwoom's second, the base margin and the learned one. */
+  get effectiveWindowMs(): number {
+    return this.windowMs + this.#marginMs;
   }
 
   /** Whole requests admitted per window at the learned rate (at least 1). */
@@ -91,45 +144,91 @@ export class RateLimiter {
   /** Even spacing between starts at the learned rate. */
   get spacingMs(): number {
     const effective = this.#rate >= 1 ? Math.floor(this.#rate) : this.#rate;
-    return this.windowMs / effective;
+    return this.effectiveWindowMs / effective;
   }
 
-  /** Waits for this caller's turn and returns its start time; send at once. */
-  acquire(): Promise<number> {
-    const granted = this.#turn.then(() => this.#waitForSlot());
+  /** Changes with every change of what was learned. */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  /** What this limiter has learned, for the next process to start from. */
+  learned(): LearnedLimits {
+    return { ratePerSecond: this.#rate, marginMs: this.#marginMs };
+  }
+
+  /**
+   * Starts from what an earlier process learned, unless this one has already
+   * met a rate-limit answer itself (its own knowledge is newer).
+   */
+  adopt(learned: LearnedLimits): void {
+    if (this.#lastRateLimitedAt !== Number.NEGATIVE_INFINITY) return;
+    this.#adopt(learned);
+  }
+
+  #adopt(learned: LearnedLimits): void {
+    this.#rate = clamp(learned.ratePerSecond, this.#minRate, this.configuredRate);
+    this.#marginMs = clamp(learned.marginMs, 0, this.#maxMarginMs);
+    this.#lastProbeAt = this.#clock.now();
+  }
+
+  /**
+   * Waits for this caller's turn and returns its start time; send at once.
+   * An aborted caller stops waiting at once and takes no start.
+   */
+  acquire(signal?: AbortSignal): Promise<number> {
+    const granted = this.#turn.then(() => this.#waitForSlot(signal));
     this.#turn = granted.then(
       () => undefined,
       () => undefined,
     );
-    return granted;
+    return raceAbort(granted, signal);
   }
 
   /**
-   * A call that started at `startedAt` got a rate-limit answer. Drop to the
-   * stated allowance (or halve, once per burst of answers), and pause for a
-   * full window so the server's count empties before the next start.
+   * A call that started at `startedAt` got a rate-limit answer. Drop to a
+   * stated allowance below what a window admits (or halve when none is
+   * stated), or widen the margin when the answer states the rate already
+   * kept (an allowance above it says the 1700 was not ours to fix); then
+   * pause for a full window so the server's count empties.
    */
   onRateLimited(startedAt: number, allowance: number | null): void {
     const now = this.#clock.now();
-    if (allowance !== null && allowance < this.#rate) {
+    // Answers to calls sent before the last adjustment say nothing new.
+    const fresh = startedAt >= this.#lastAdjustAt;
+    if (allowance !== null && allowance < this.admittedPerWindow) {
       this.#setRate(allowance, now);
-    } else if (allowance === null && startedAt >= this.#lastDecreaseAt) {
-      // Answers to calls sent before the last decrease say nothing new.
+    } else if (fresh && allowance === null) {
       this.#setRate(this.#rate / 2, now);
+    } else if (fresh && allowance !== null && Math.floor(allowance) === this.admittedPerWindow) {
+      this.#widen(allowance, now);
     }
     this.#lastProbeAt = now;
-    this.#pausedUntil = Math.max(this.#pausedUntil, now + this.windowMs);
+    this.#lastRateLimitedAt = now;
+    this.#pausedUntil = Math.max(this.#pausedUntil, now + this.effectiveWindowMs);
   }
 
   #setRate(rate: number, now: number): void {
-    this.#rate = Math.min(this.configuredRate, Math.max(this.#minRate, rate));
-    this.#lastDecreaseAt = now;
+    this.#rate = clamp(rate, this.#minRate, this.configuredRate);
+    this.#lastAdjustAt = now;
+    this.#revision += 1;
   }
 
-  async #waitForSlot(): Promise<number> {
+  /** The server counted one arrival too many at the rate we keep: leave more room per window. */
+  #widen(allowance: number, now: number): void {
+    this.#rate = clamp(Math.min(this.#rate, allowance), this.#minRate, this.configuredRate);
+    this.#marginMs = Math.min(this.#maxMarginMs, Math.max(this.#widenMs, this.#marginMs * 2));
+    this.#lastAdjustAt = now;
+    this.#lastNarrowAt = now;
+    this.#revision += 1;
+  }
+
+  async #waitForSlot(signal: AbortSignal | undefined): Promise<number> {
     for (;;) {
+      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
       const now = this.#clock.now();
       this.#maybeProbe(now);
+      this.#maybeNarrow(now);
       const earliest = this.#earliestStart();
       if (now >= earliest) {
         this.#record(now);
@@ -146,7 +245,7 @@ export class RateLimiter {
     // squeeze one more start into a window than the rate allows.
     if (this.#starts.length >= admitted) {
       const oldestInWindow = this.#starts[this.#starts.length - admitted] ?? Number.NEGATIVE_INFINITY;
-      earliest = Math.max(earliest, oldestInWindow + this.windowMs);
+      earliest = Math.max(earliest, oldestInWindow + this.effectiveWindowMs);
     }
     return earliest;
   }
@@ -167,7 +266,20 @@ export class RateLimiter {
     if (now - this.#lastProbeAt < this.#probeEveryMs) return;
     this.#rate = Math.min(this.configuredRate, Math.round((this.#rate + this.#probeStep) * 1000) / 1000);
     this.#lastProbeAt = now;
+    this.#revision += 1;
   }
+
+  #maybeNarrow(now: number): void {
+    if (this.#marginMs <= 0) return;
+    if (now - this.#lastRateLimitedAt < this.#marginHoldMs || now - this.#lastNarrowAt < this.#probeEveryMs) return;
+    this.#marginMs = Math.max(0, this.#marginMs - this.#narrowStepMs);
+    this.#lastNarrowAt = now;
+    this.#revision += 1;
+  }
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
 }
 
 /**
@@ -190,12 +302,21 @@ export class LimiterRegistry {
 
   /** Learned rates by API id for one app key. */
   learnedRates(appKey: string): Record<string, number> {
+    return this.#byApiId(appKey, (limiter) => limiter.ratePerSecond);
+  }
+
+  /** Learned window margins by API id for one app key, ms. */
+  learnedMargins(appKey: string): Record<string, number> {
+    return this.#byApiId(appKey, (limiter) => limiter.marginMs);
+  }
+
+  #byApiId(appKey: string, value: (limiter: RateLimiter) => number): Record<string, number> {
     const prefix = `${appKeyHash(appKey)}:`;
-    const rates: Record<string, number> = {};
+    const out: Record<string, number> = {};
     for (const [id, limiter] of this.#limiters) {
-      if (id.startsWith(prefix)) rates[id.slice(prefix.length)] = limiter.ratePerSecond;
+      if (id.startsWith(prefix)) out[id.slice(prefix.length)] = value(limiter);
     }
-    return rates;
+    return out;
   }
 }
 

@@ -3,7 +3,9 @@
 // one; every scan reads the token it stored in Secrets Manager. When Kiwoom
 // rejects the token (8005 & co), the scan first re-reads the secret (the token
 // function may already have replaced it) and only asks the token function for
-// a new one when the secret still holds the rejected token.
+// a new one when the secret still holds the rejected token. A token near its
+// expiry is used until it really expires: the token function is asked at most
+// once per few minutes (Kiwoom may hand the same token back), never per call.
 import { createHash } from 'node:crypto';
 import {
   GetSecretValueCommand,
@@ -11,6 +13,15 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  AppCredentialsError,
+  AppCredentialsNotSetError,
+  TokenFunctionError,
+  TokenStoreError,
+  TokenUnavailableError,
+} from './errors.ts';
+import { raceAbort } from './abort.ts';
+import { MIN_REISSUE_INTERVAL_MS } from './token.ts';
 import type { AppCredentials, IssuedToken, TokenSource } from './types.ts';
 
 /** Refresh this long before expiry, as the vendor's own client does. */
@@ -25,42 +36,15 @@ export const APP_KEY_PLACEHOLDER = 'replace-with-your-kiwoom-appkey';
 
 const KST_OFFSET_MS = 9 * 3_600_000;
 
-// ── errors ───────────────────────────────────────────────────────────────────
-
-/** Base of the errors of the secret-backed token path; never carries a token or key. */
-export class TokenStoreError extends Error {
-  override readonly name: string = 'TokenStoreError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
-
-/** The app credentials secret is missing, unreadable or still holds the placeholder. */
-export class AppCredentialsError extends TokenStoreError {
-  override readonly name: string = 'AppCredentialsError';
-}
-
-/** The app credentials secret still holds the stack's placeholder: not configured yet, rather than wrong. */
-export class AppCredentialsNotSetError extends AppCredentialsError {
-  override readonly name = 'AppCredentialsNotSetError';
-}
-
-/** The token function failed, or answered with something other than its result. */
-export class TokenFunctionError extends TokenStoreError {
-  override readonly name = 'TokenFunctionError';
-  constructor(
-    message: string,
-    readonly functionError: string | null,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** After asking the token function, the secret still holds no usable token. */
-export class TokenUnavailableError extends TokenStoreError {
-  override readonly name = 'TokenUnavailableError';
-}
+// The errors of this path live with the rest of the family (errors.ts), so
+// the scan stops the run on them like on any other run-wide Kiwoom failure.
+export {
+  AppCredentialsError,
+  AppCredentialsNotSetError,
+  TokenFunctionError,
+  TokenStoreError,
+  TokenUnavailableError,
+} from './errors.ts';
 
 // ── the token secret's JSON ──────────────────────────────────────────────────
 
@@ -218,6 +202,8 @@ export interface SecretsManagerTokenSourceOptions {
   now?: () => Date;
   /** Default 10 minutes. */
   refreshMarginMs?: number;
+  /** At most one refresh per this long for a token that is only close to expiry (default 5 minutes). */
+  minRefreshIntervalMs?: number;
 }
 
 /**
@@ -230,7 +216,9 @@ export class SecretsManagerTokenSource implements TokenSource {
   readonly #tokenFunctionName: string;
   readonly #now: () => Date;
   readonly #marginMs: number;
+  readonly #minRefreshMs: number;
   #cached: IssuedToken | undefined;
+  #lastRefreshAt = Number.NEGATIVE_INFINITY;
   #refreshing: Promise<string> | undefined;
   #renewing: Promise<string> | undefined;
 
@@ -240,31 +228,47 @@ export class SecretsManagerTokenSource implements TokenSource {
     this.#tokenFunctionName = options.tokenFunctionName;
     this.#now = options.now ?? (() => new Date());
     this.#marginMs = options.refreshMarginMs ?? TOKEN_REFRESH_MARGIN_MS;
+    this.#minRefreshMs = options.minRefreshIntervalMs ?? MIN_REISSUE_INTERVAL_MS;
   }
 
-  async get(): Promise<string> {
+  async get(signal?: AbortSignal): Promise<string> {
     const cached = this.#cached;
-    if (cached !== undefined && this.#isFresh(cached)) return cached.token;
+    if (cached !== undefined && this.#stillServes(cached)) return cached.token;
     this.#refreshing ??= this.#refresh().finally(() => {
       this.#refreshing = undefined;
     });
-    return this.#refreshing;
+    return raceAbort(this.#refreshing, signal);
   }
 
-  async renew(rejected: string): Promise<string> {
+  async renew(rejected: string, signal?: AbortSignal): Promise<string> {
     // Concurrent calls that met the same 8005 share one operation, so the
-    // token function is asked at most once for them all.
+    // token function is asked at most once for them all. An abort only ends
+    // this caller's wait: the token function finishes and writes the secret.
     this.#renewing ??= this.#renew(rejected).finally(() => {
       this.#renewing = undefined;
     });
-    return this.#renewing;
+    return raceAbort(this.#renewing, signal);
+  }
+
+  async replaced(rejected: string): Promise<string | undefined> {
+    const current = await this.#store.readToken();
+    if (current === undefined || current.token === rejected || !this.#isUsable(current)) return undefined;
+    this.#cached = current;
+    return current.token;
   }
 
   #isFresh(token: IssuedToken): boolean {
     return this.#now().getTime() < token.expiresAt.getTime() - this.#marginMs;
   }
 
+  /** Fresh, or near expiry but refreshed only a moment ago (Kiwoom handed back the same token). */
+  #stillServes(token: IssuedToken): boolean {
+    if (!this.#isUsable(token)) return false;
+    return this.#isFresh(token) || this.#now().getTime() - this.#lastRefreshAt < this.#minRefreshMs;
+  }
+
   async #refresh(): Promise<string> {
+    this.#lastRefreshAt = this.#now().getTime();
     let stored = await this.#store.readToken();
     if (stored === undefined || !this.#isFresh(stored)) {
       // Ask for enough headroom that the next get() does not come back at once.
@@ -315,9 +319,11 @@ export class SecretsManagerTokenSource implements TokenSource {
     const text = answer.Payload === undefined ? '' : new TextDecoder().decode(answer.Payload);
     if (answer.FunctionError !== undefined) {
       // The payload is {errorType, errorMessage}; the token function's errors
-      // never contain the token or the keys, so the type is safe to pass on.
+      // never contain the token or the keys (Kiwoom's messages are redacted),
+      // so both are safe to pass on, and the message says what to fix.
+      const remote = remoteErrorOf(text);
       throw new TokenFunctionError(
-        `the token function failed (${event.action}): ${errorTypeOf(text) ?? answer.FunctionError}`,
+        `the token function failed (${event.action}): ${remote.type ?? answer.FunctionError}${remote.message ? `: ${remote.message}` : ''}`,
         answer.FunctionError,
       );
     }
@@ -333,11 +339,16 @@ export class SecretsManagerTokenSource implements TokenSource {
   }
 }
 
-function errorTypeOf(payload: string): string | undefined {
+const MAX_REMOTE_MESSAGE = 300;
+
+function remoteErrorOf(payload: string): { type?: string; message?: string } {
   try {
-    const value = JSON.parse(payload) as { errorType?: unknown };
-    return typeof value.errorType === 'string' ? value.errorType : undefined;
+    const value = JSON.parse(payload) as { errorType?: unknown; errorMessage?: unknown };
+    return {
+      ...(typeof value.errorType === 'string' ? { type: value.errorType } : {}),
+      ...(typeof value.errorMessage === 'string' ? { message: value.errorMessage.slice(0, MAX_REMOTE_MESSAGE) } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }

@@ -1,5 +1,6 @@
 // The token function: Kiwoom is the simulator over real HTTP on loopback,
 // Secrets Manager is mocked (no emulator exists for it here).
+import '../support/token-function-env.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
@@ -8,15 +9,6 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-
-vi.hoisted(() => {
-  // The handler module wires itself once at import, as it does per cold start.
-  process.env.KIWOOM_TOKEN_SECRET_ARN = 'arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:kfa-token-AbCdEf';
-  process.env.KIWOOM_APP_SECRET_ARN = 'arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:kfa-app-GhIjKl';
-  process.env.AWS_REGION = 'ap-northeast-2';
-  process.env.POWERTOOLS_METRICS_NAMESPACE = 'KiwoomForeignAlerts';
-  process.env.POWERTOOLS_SERVICE_NAME = 'kfa-token';
-});
 
 import { run, issuerWithRetry, TokenEventError, type TokenDeps } from '../../functions/handlers/token.ts';
 import { KiwoomHttp } from '../../functions/kiwoom/http.ts';
@@ -28,7 +20,10 @@ import {
   formatExpiresDt,
   tokenSha256,
 } from '../../functions/kiwoom/secrets-token-source.ts';
+import { LimiterRegistry } from '../../functions/kiwoom/limiter.ts';
+import { TokenIssuerLock } from '../../functions/kiwoom/token-lock.ts';
 import { startKiwoomSimulator, type KiwoomSimulator } from '../../local/kiwoom-simulator/server.ts';
+import { localClients, uniqueTables } from '../support/aws.ts';
 
 const TOKEN_SECRET_ARN = process.env.KIWOOM_TOKEN_SECRET_ARN as string;
 const APP_SECRET_ARN = process.env.KIWOOM_APP_SECRET_ARN as string;
@@ -37,10 +32,12 @@ const MINUTE = 60_000;
 
 const secretsMock = mockClient(SecretsManagerClient);
 let simulator: KiwoomSimulator;
+let lock: TokenIssuerLock;
 
 // A fresh simulator per test: its token count and rolling window start empty.
 beforeEach(async () => {
   simulator = await startKiwoomSimulator();
+  lock = new TokenIssuerLock(localClients().doc, (await uniqueTables()).historyTable, 'token-test');
   secretsMock.reset();
   secretsMock.on(PutSecretValueCommand).resolves({});
   givenAppCredentials({ appkey: 'sim-appkey', secretkey: 'sim-secretkey' });
@@ -69,7 +66,12 @@ function makeDeps(overrides: Partial<TokenDeps> = {}): TokenDeps {
       tokenSecretArn: TOKEN_SECRET_ARN,
       appSecretArn: APP_SECRET_ARN,
     }),
-    issue: issuerWithRetry(new KiwoomHttp({ baseUrl: simulator.url }), quietLogger, { sleep: async () => undefined }),
+    issue: issuerWithRetry(new KiwoomHttp({ baseUrl: simulator.url }), quietLogger, {
+      sleep: async () => undefined,
+      limiters: new LimiterRegistry(),
+      now: () => NOW,
+    }),
+    lock,
     now: () => NOW,
     logger: quietLogger,
     metrics: { addMetric: vi.fn() },
@@ -216,7 +218,10 @@ describe('token function: failures', () => {
     await run(
       makeDeps({
         logger: recordingLogger,
-        issue: issuerWithRetry(new KiwoomHttp({ baseUrl: simulator.url }), recordingLogger, { sleep: async () => undefined }),
+        issue: issuerWithRetry(new KiwoomHttp({ baseUrl: simulator.url }), recordingLogger, {
+          sleep: async () => undefined,
+          limiters: new LimiterRegistry(),
+        }),
       }),
       { action: 'ensure' },
     );

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { KiwoomClient, defaultRateLimit } from '../../functions/kiwoom/client.ts';
 import {
   BadCredentialsError,
+  BadInputError,
+  CallAbortedError,
   TransientError,
   UnknownStockError,
 } from '../../functions/kiwoom/errors.ts';
@@ -133,10 +135,30 @@ describe('continuation', () => {
 });
 
 describe('body validation', () => {
-  it('rejects a success answer without a list of rows as a transient garbage body naming the code', async () => {
+  it('reads a success answer without stk_frgnr as no rows for the code, in one request (issue 11, item 7)', async () => {
     const sim = await simulator({ data: { '005930': history('005930', 5) } });
     sim.inject({ kind: 'kiwoomError', returnCode: 0, returnMsg: '정상적으로 처리되었습니다' });
-    const { client } = clientFor(sim, { random: () => 0 });
+    const { client } = clientFor(sim, { sleep: recordingSleep().sleep });
+
+    const page = await client.ka10008Page('005930');
+
+    expect(page).toEqual({ stkCd: '005930', rows: [], hasMore: false, nextKey: '' });
+    expect(requestsFor(sim, 'ka10008')).toHaveLength(1);
+  });
+
+  it('reads an empty stk_frgnr list as no rows, and stops paging', async () => {
+    const sim = await simulator({ data: { '005930': history('005930', 5) } });
+    sim.inject({ kind: 'kiwoomError', returnCode: 0, returnMsg: '정상적으로 처리되었습니다', extra: { stk_frgnr: [] } });
+    const { client } = clientFor(sim, { sleep: recordingSleep().sleep });
+
+    const pages = await collect(client.ka10008Pages('005930'));
+
+    expect(pages.map((p) => p.rows)).toEqual([[]]);
+    expect(requestsFor(sim, 'ka10008')).toHaveLength(1);
+  });
+
+  it('still rejects a stk_frgnr that is not a list as a transient garbage body naming the code', async () => {
+    const client = stubbedClient(() => kiwoomResponse({ stk_frgnr: 'n/a' }), { retry: { attempts: 1 } });
 
     const error = await caught(client.ka10008Page('005930'));
 
@@ -149,6 +171,152 @@ describe('body validation', () => {
     const client = stubbedClient(() => kiwoomResponse({ stk_frgnr: ['20241105'] }), { retry: { attempts: 1 } });
 
     expect(await caught(client.ka10008Page('005930'))).toBeInstanceOf(TransientError);
+  });
+});
+
+describe('body decoding (issue 11, item 8)', () => {
+  it('decodes a body by the charset its content-type names, EUC-KR included', async () => {
+    const returnMsg = '입력 값 오류입니다[1511:필수 입력 값에 값이 존재하지 않습니다. 파라미터=stk_cd]';
+    const sim = await simulator({ data: { '005930': history('005930', 5) } });
+    sim.inject({ kind: 'kiwoomError', returnCode: 2, returnMsg, charset: 'euc-kr' });
+    const { client } = clientFor(sim);
+
+    const error = await caught(client.ka10008Page('005930'));
+
+    expect(error).toBeInstanceOf(BadInputError);
+    expect((error as BadInputError).returnMsg).toBe(returnMsg);
+  });
+
+  it('reads a charset it does not know as UTF-8 rather than failing', async () => {
+    const client = stubbedClient(
+      () =>
+        new Response(JSON.stringify({ return_code: 0, return_msg: '정상적으로 처리되었습니다', stk_frgnr: [] }), {
+          headers: { 'content-type': 'application/json; charset=x-unheard-of' },
+        }),
+    );
+
+    expect((await client.ka10008Page('005930')).rows).toEqual([]);
+  });
+
+  it('treats an answer larger than 4 MiB as transient, and retries it', async () => {
+    const huge = JSON.stringify({ return_code: 0, return_msg: 'ok', stk_frgnr: history('005930', 20).concat(...Array(1200).fill(history('005930', 20))) });
+    expect(huge.length).toBeGreaterThan(4 * 1024 * 1024);
+    const sim = await simulator({ data: { '005930': history('005930', 5) } });
+    sim.inject({ kind: 'garbage', body: huge, count: 1 });
+    const { sleep, delays } = recordingSleep();
+    const { client } = clientFor(sim, { sleep, random: () => 0.5 });
+
+    const page = await client.ka10008Page('005930');
+
+    expect(page.rows).toHaveLength(5);
+    expect(delays).toHaveLength(1);
+    expect(requestsFor(sim, 'ka10008')).toHaveLength(2);
+  });
+
+  it('names the size cap in the error when the attempts run out', async () => {
+    const client = stubbedClient(
+      () => new Response(new Uint8Array(5 * 1024 * 1024).fill(0x20), { headers: { 'content-type': 'application/json' } }),
+      { retry: { attempts: 1 } },
+    );
+
+    const error = await caught(client.ka10008Page('005930'));
+
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toMatch(/larger than 4 MiB/);
+  });
+});
+
+describe('abort signal (issue 11, item 10)', () => {
+  it('stops a code’s pages when its signal aborts between pages', async () => {
+    const sim = await simulator({ data: { '005930': history('005930', 130) } });
+    const { client } = clientFor(sim);
+    const controller = new AbortController();
+
+    const pages: unknown[] = [];
+    const error = await caught(
+      (async () => {
+        for await (const page of client.ka10008Pages('005930', { signal: controller.signal })) {
+          pages.push(page);
+          controller.abort();
+        }
+      })(),
+    );
+
+    expect(error).toBeInstanceOf(CallAbortedError);
+    expect(error).toMatchObject({ stkCd: '005930', retryable: false, stopsRun: false });
+    expect(pages).toHaveLength(1);
+    expect(requestsFor(sim, 'ka10008')).toHaveLength(1);
+  });
+
+  it('ends a request in flight at once, without a retry', async () => {
+    const sim = await simulator({ data: { '005930': history('005930', 5) } });
+    sim.inject({ kind: 'timeout' }); // held until the client gives up
+    const controller = new AbortController();
+    const { client } = clientFor(sim, {
+      timeoutMs: 2_000,
+      sleep: recordingSleep().sleep,
+      fetch: (url, init) => {
+        const answer = fetch(url, init);
+        if (String(url).endsWith('/api/dostk/frgnistt')) controller.abort();
+        return answer;
+      },
+    });
+
+    const error = await caught(client.ka10008Page('005930', undefined, { signal: controller.signal }));
+
+    expect(error).toBeInstanceOf(CallAbortedError);
+    // Ended before or right after reaching Kiwoom, and never sent again.
+    expect(requestsFor(sim, 'ka10008').length).toBeLessThanOrEqual(1);
+  });
+
+  it('stops waiting for the limiter when aborted, and sends nothing', async () => {
+    const sim = await simulator({ data: { '005930': history('005930', 5) } });
+    const controller = new AbortController();
+    let waiting!: () => void;
+    const limiterWaits = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
+    const { client } = clientFor(sim, {
+      rateLimit: 1,
+      now: () => 0,
+      // A wait that only the abort can end.
+      sleep: () => {
+        waiting();
+        return new Promise<void>(() => undefined);
+      },
+    });
+    await client.ka10008Page('005930');
+
+    const second = caught(client.ka10008Page('005930', undefined, { signal: controller.signal }));
+    await limiterWaits;
+    controller.abort();
+
+    expect(await second).toBeInstanceOf(CallAbortedError);
+    expect(requestsFor(sim, 'ka10008')).toHaveLength(1);
+  });
+
+  it('stops waiting for a token renewal when aborted', async () => {
+    const sim = await simulator({ data: { '005930': history('005930', 5) } });
+    sim.inject({ kind: 'tokenRejected' });
+    const controller = new AbortController();
+    let renewing!: () => void;
+    const renewCalled = new Promise<void>((resolve) => {
+      renewing = resolve;
+    });
+    const tokens: TokenSource = {
+      get: async () => 'stub-token',
+      renew: () => {
+        renewing();
+        return new Promise<string>(() => undefined);
+      },
+    };
+    const client = new KiwoomClient({ baseUrl: sim.url, tokens, appKey: APP.appKey, rateLimit: 100, limiters: new LimiterRegistry() });
+
+    const call = caught(client.ka10008Page('005930', undefined, { signal: controller.signal }));
+    await renewCalled;
+    controller.abort();
+
+    expect(await call).toBeInstanceOf(CallAbortedError);
   });
 });
 

@@ -162,3 +162,85 @@ describe('LimiterRegistry', () => {
     expect(appKeyHash('my-app-key')).not.toContain('my-app-key');
   });
 });
+
+describe('RateLimiter after a 1700 at the current rate (issue 11, item 5)', () => {
+  const MINUTE = 60_000;
+
+  it('widens the window margin, so later starts leave room for arrival jitter', async () => {
+    const { limiter } = limiterAt(5);
+    const first = await grants(limiter, 5);
+    limiter.onRateLimited(first.at(-1)!, 5);
+    const later = await grants(limiter, 40);
+    // Kiwoom counts arrivals: 80 ms of spread in arrival times must not put 6 calls into one second.
+    expect(busiestWindow(later, 1000 + 85)).toBe(5);
+    expect(limiter.marginMs).toBeGreaterThanOrEqual(100);
+  });
+
+  it('widens the same way when the rate is fractional but admits the stated allowance per window', async () => {
+    const { limiter, clock } = limiterAt(5);
+    limiter.onRateLimited(0, 2);
+    let start = 0;
+    for (let i = 0; i < 4; i += 1) {
+      clock.t += 30_001; // one probe step each: up to 2.4, still two per window
+      [start] = (await grants(limiter, 1)) as [number];
+    }
+    expect(limiter.ratePerSecond).toBeCloseTo(2.4, 10);
+    limiter.onRateLimited(start, 2);
+    expect(limiter.marginMs).toBeGreaterThanOrEqual(100);
+    expect(limiter.ratePerSecond).toBe(2);
+  });
+
+  it('ignores answers to calls sent before the last widening', async () => {
+    const { limiter, clock } = limiterAt(5);
+    const starts = await grants(limiter, 5);
+    clock.t += 50;
+    limiter.onRateLimited(starts[0]!, 5);
+    const widened = limiter.marginMs;
+    for (const s of starts.slice(1)) limiter.onRateLimited(s, 5);
+    expect(widened).toBeGreaterThanOrEqual(100);
+    expect(limiter.marginMs).toBe(widened);
+  });
+
+  it('widens further after another 1700 at the current rate, up to 400 ms at most', async () => {
+    const { limiter, clock } = limiterAt(5);
+    const margins: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const [start] = await grants(limiter, 1);
+      clock.t += 10;
+      limiter.onRateLimited(start!, 5);
+      margins.push(limiter.marginMs);
+    }
+    expect(margins[1]!).toBeGreaterThan(margins[0]!);
+    expect(Math.max(...margins)).toBe(400);
+  });
+
+  it('keeps the wider margin for ten minutes without a 1700, then earns it back 5 ms per 30 s', async () => {
+    const { limiter, clock } = limiterAt(5);
+    const [start] = await grants(limiter, 1);
+    limiter.onRateLimited(start!, 5);
+    const widened = limiter.marginMs;
+
+    clock.t = start! + 9 * MINUTE;
+    await grants(limiter, 1);
+    expect(limiter.marginMs).toBe(widened);
+
+    clock.t = start! + 10 * MINUTE + 31_000;
+    await grants(limiter, 1);
+    expect(limiter.marginMs).toBe(widened - 5);
+
+    clock.t = start! + 10 * MINUTE + 62_000;
+    await grants(limiter, 1);
+    expect(limiter.marginMs).toBe(widened - 10);
+  });
+
+  it('starts from a learned state and reports it', () => {
+    const limiter = new RateLimiter({ ratePerSecond: 5, clock: fakeClock(), learned: { ratePerSecond: 2, marginMs: 120 } });
+    expect(limiter.learned()).toEqual({ ratePerSecond: 2, marginMs: 120 });
+    expect(limiter.spacingMs).toBe((1015 + 120) / 2);
+  });
+
+  it('keeps a learned state within the configured rate and the margin cap', () => {
+    const limiter = new RateLimiter({ ratePerSecond: 3, clock: fakeClock(), learned: { ratePerSecond: 9, marginMs: 5_000 } });
+    expect(limiter.learned()).toEqual({ ratePerSecond: 3, marginMs: 400 });
+  });
+});

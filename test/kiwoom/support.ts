@@ -72,13 +72,16 @@ export function clientFor(
     http: { baseUrl: sim.url, timeoutMs: clientOptions.timeoutMs },
     credentials,
     random: () => 0,
+    // Its own au10001 limiter, so tests never wait on each other's token calls.
+    limiters: new LimiterRegistry(),
     ...(clientOptions.logger ? { logger: clientOptions.logger } : {}),
     ...tokenOptions,
   });
   const seenTokens = new Set<string>();
   const tokens: TokenSource = {
-    get: async () => remember(await issuing.get()),
-    renew: async (rejected) => remember(await issuing.renew(rejected)),
+    get: async (signal) => remember(await issuing.get(signal)),
+    renew: async (rejected, signal) => remember(await issuing.renew(rejected, signal)),
+    replaced: async (rejected) => issuing.replaced(rejected),
   };
   function remember(token: string): string {
     seenTokens.add(token);
@@ -124,4 +127,21 @@ export function capturingLogger(): KiwoomLogger & { lines: { level: string; mess
 /** Requests the simulator saw for one API id. */
 export function requestsFor(sim: KiwoomSimulator, apiId: string) {
   return sim.requests.filter((r) => r.apiId === apiId);
+}
+
+/**
+ * A clock that moves only when someone sleeps on it: the limiter, the
+ * client's backoff and the simulator's window all read it, so rate tests run
+ * in virtual time, exactly and without waiting. Calls must be sequential for
+ * arrival times to equal send times (plus any injected jitter).
+ */
+export function virtualClock(startMs = 0): { now: () => number; sleep: (ms: number) => Promise<void>; t: number } {
+  const clock = {
+    t: startMs,
+    now: () => clock.t,
+    sleep: async (ms: number) => {
+      clock.t += Math.max(0, ms);
+    },
+  };
+  return clock;
 }

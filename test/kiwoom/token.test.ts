@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { TokenInvalidError, TransientError } from '../../functions/kiwoom/errors.ts';
+import { TokenInvalidError, TokenUnavailableError, TransientError } from '../../functions/kiwoom/errors.ts';
 import { KiwoomHttp } from '../../functions/kiwoom/http.ts';
+import { LimiterRegistry } from '../../functions/kiwoom/limiter.ts';
 import { IssuingTokenSource, issueToken, parseExpiresDt } from '../../functions/kiwoom/token.ts';
-import { APP, caught, clientFor, history, requestsFor, simulator } from './support.ts';
+import { APP, caught, clientFor, history, requestsFor, simulator, virtualClock } from './support.ts';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -53,11 +54,12 @@ describe('issueToken', () => {
   });
 });
 
-describe('IssuingTokenSource', () => {
-  function sourceFor(url: string, now: () => Date) {
-    return new IssuingTokenSource({ http: { baseUrl: url }, credentials: APP, now });
-  }
+/** A source with its own au10001 limiter, generous enough that these tests never wait on it. */
+function sourceFor(url: string, now: () => Date) {
+  return new IssuingTokenSource({ http: { baseUrl: url }, credentials: APP, now, limiters: new LimiterRegistry(), tokenRateLimit: 100 });
+}
 
+describe('IssuingTokenSource', () => {
   it('caches the token', async () => {
     const clock = movableNow();
     const sim = await simulator({ now: clock.now });
@@ -95,7 +97,7 @@ describe('IssuingTokenSource', () => {
 
   it('shares one request among concurrent callers', async () => {
     const sim = await simulator();
-    const source = new IssuingTokenSource({ http: { baseUrl: sim.url }, credentials: APP });
+    const source = new IssuingTokenSource({ http: { baseUrl: sim.url }, credentials: APP, limiters: new LimiterRegistry() });
 
     const tokens = await Promise.all(Array.from({ length: 20 }, () => source.get()));
 
@@ -105,7 +107,7 @@ describe('IssuingTokenSource', () => {
 
   it('hands back the replacement when someone already renewed the rejected token', async () => {
     const sim = await simulator();
-    const source = new IssuingTokenSource({ http: { baseUrl: sim.url }, credentials: APP });
+    const source = new IssuingTokenSource({ http: { baseUrl: sim.url }, credentials: APP, limiters: new LimiterRegistry() });
     const first = await source.get();
     const second = await source.renew(first);
 
@@ -116,7 +118,7 @@ describe('IssuingTokenSource', () => {
   it('retries its own rate limit', async () => {
     const sim = await simulator();
     sim.inject({ kind: 'rateLimit', apiId: 'au10001', count: 1 });
-    const source = new IssuingTokenSource({ http: { baseUrl: sim.url }, credentials: APP, random: () => 0 });
+    const source = new IssuingTokenSource({ http: { baseUrl: sim.url }, credentials: APP, random: () => 0, limiters: new LimiterRegistry() });
 
     await expect(source.get()).resolves.toEqual(expect.any(String));
     expect(requestsFor(sim, 'au10001')).toHaveLength(2);
@@ -159,15 +161,17 @@ describe('the client and its token', () => {
     expect(sim.issuedTokens()).toBe(2);
   });
 
-  it('renews only once per call when the new token is rejected too', async () => {
+  it('renews only once per call when the new token is rejected too, then stops the run', async () => {
     const sim = await simulator({ data: { '005930': history('005930', 5) } });
     const { client } = clientFor(sim);
     sim.inject({ kind: 'tokenRejected' });
 
     const error = await caught(client.ka10008Page('005930'));
 
-    expect(error).toBeInstanceOf(TokenInvalidError);
-    expect(error).toMatchObject({ detailCode: 8005, category: 3, httpStatus: 200 });
+    expect(error).toBeInstanceOf(TokenUnavailableError);
+    expect(error).toMatchObject({ stopsRun: true });
+    expect((error as Error).cause).toBeInstanceOf(TokenInvalidError);
+    expect((error as Error).cause).toMatchObject({ detailCode: 8005, category: 3, httpStatus: 200 });
     expect(sim.issuedTokens()).toBe(2);
     expect(requestsFor(sim, 'ka10008')).toHaveLength(2);
   });
@@ -198,5 +202,91 @@ describe('the client and its token', () => {
 
     expect(sim.issuedTokens()).toBe(2);
     expect(requestsFor(sim, 'ka10008').every((r) => r.outcome?.returnCode === 0)).toBe(true);
+  });
+});
+
+describe('a token au10001 hands back with minutes left (issue 11, item 2)', () => {
+  it('is used until it really expires, with at most one au10001 call per five minutes meanwhile', async () => {
+    const clock = movableNow();
+    const sim = await simulator({ now: clock.now, tokenTtlMs: 24 * HOUR, sameTokenWhileValid: true });
+    const source = sourceFor(sim.url, clock.now);
+    const first = await source.get();
+    const au10001 = () => requestsFor(sim, 'au10001').length;
+
+    clock.set(24 * HOUR - 8 * MINUTE); // inside the ten-minute margin: Kiwoom hands the same token back
+    const near = await Promise.all(Array.from({ length: 10 }, () => source.get()));
+    for (let i = 0; i < 10; i += 1) near.push(await source.get());
+    expect(new Set(near)).toEqual(new Set([first]));
+    expect(au10001()).toBe(2);
+
+    clock.set(24 * HOUR - 4 * MINUTE); // four minutes after that attempt
+    expect(await source.get()).toBe(first);
+    expect(au10001()).toBe(2);
+
+    clock.set(24 * HOUR - 2 * MINUTE); // six minutes after it: one more attempt
+    expect(await source.get()).toBe(first);
+    expect(au10001()).toBe(3);
+
+    clock.set(24 * HOUR + 1_000); // really expired: a new token, whatever the interval
+    expect(await source.get()).not.toBe(first);
+    expect(au10001()).toBe(4);
+  });
+
+  it('refuses an au10001 answer whose token has already expired, as transient', async () => {
+    const clock = movableNow();
+    const sim = await simulator({ now: () => new Date(clock.now().getTime() - 25 * HOUR) });
+    const source = new IssuingTokenSource({
+      http: { baseUrl: sim.url },
+      credentials: APP,
+      now: clock.now,
+      retry: { attempts: 1 },
+      limiters: new LimiterRegistry(),
+    });
+
+    const error = await caught(source.get());
+
+    expect((error as Error).message).toMatch(/already expired/);
+  });
+});
+
+describe('au10001 through its own limiter (issue 11, item 4)', () => {
+  /** A source whose au10001 limiter and backoff run on the test's virtual clock. */
+  function onVirtualTime(url: string, clock: ReturnType<typeof virtualClock>): IssuingTokenSource {
+    return new IssuingTokenSource({
+      http: { baseUrl: url },
+      credentials: APP,
+      limiterClock: clock,
+      limiters: new LimiterRegistry(),
+      sleep: clock.sleep,
+      random: () => 0,
+    });
+  }
+
+  it('spaces token calls by the token allowance instead of drawing 1700s', async () => {
+    const clock = virtualClock(1_000);
+    const sim = await simulator({ allowance: { ka10008: 100, au10001: 1 }, monotonicNow: clock.now });
+    const source = onVirtualTime(sim.url, clock);
+
+    let token = await source.get();
+    for (let i = 0; i < 3; i += 1) token = await source.renew(token);
+
+    const calls = requestsFor(sim, 'au10001');
+    expect(calls.map((r) => r.outcome?.detailCode ?? 'ok')).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(sim.issuedTokens()).toBe(4);
+    const gaps = calls.slice(1).map((r, i) => r.timeMs - calls[i]!.timeMs);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('learns a lower token allowance from a 1700 and retries after it', async () => {
+    const clock = virtualClock(1_000);
+    const sim = await simulator({ allowance: { ka10008: 100, au10001: 1 }, monotonicNow: clock.now });
+    sim.inject({ kind: 'rateLimit', apiId: 'au10001', count: 1 });
+    const source = onVirtualTime(sim.url, clock);
+
+    await source.get();
+
+    const calls = requestsFor(sim, 'au10001');
+    expect(calls.map((r) => r.outcome?.detailCode ?? 'ok')).toEqual(['1700', 'ok']);
+    expect(calls[1]!.timeMs - calls[0]!.timeMs).toBeGreaterThanOrEqual(1_000);
   });
 });
