@@ -30,7 +30,7 @@ export function registerScanCommand(program: Command): void {
       const logger = stderrLogger(options.verbose === true);
       const started = Date.now();
       const deadline = options.deadline;
-      const kiwoom = createKiwoom(config, createTokenSource(config, aws, logger), logger);
+      const kiwoom = createKiwoom(config, createTokenSource(config, aws, logger), logger, aws, { dryRun });
       const deps = buildScanDeps(config, aws, kiwoom, {
         dryRun,
         logger,
@@ -65,6 +65,7 @@ export function progressLine(p: CodeProgress): string {
   const head = p.stkCd.padEnd(10);
   if (p.error) return `${head}FAILED ${p.error}`;
   const parts = [`days ${p.days}`, `alerts ${p.alerts}`];
+  if (p.noRows) parts.push('no rows from Kiwoom');
   if (p.revisions) parts.push(`revisions ${p.revisions}`);
   if (p.deferred) parts.push(`${p.deferred} more days next run`);
   return `${head}${parts.join('  ')}`;
@@ -94,6 +95,7 @@ export function humanSummary(s: ScanSummary): string {
   if (s.stopped) lines.push(`STOPPED: ${s.stopped.reason}: ${s.stopped.error}`);
   for (const f of s.codes_failed) lines.push(`failed ${f.stk_cd}: ${f.reason}: ${f.error}`);
   for (const i of s.invalid_items) lines.push(`invalid item skipped: ${i.message}`);
+  if (s.codes_without_rows.length > 0) lines.push(`no rows from Kiwoom (nothing to evaluate): ${s.codes_without_rows.join(', ')}`);
   for (const d of s.days_deferred) lines.push(`${d.stk_cd}: ${d.days.length} more trading day(s) left for the next run`);
   if (s.codes_not_reached.length > 0) {
     lines.push(`not reached (the next run takes them first): ${s.codes_not_reached.join(', ')}`);

@@ -130,7 +130,7 @@ const logger = fromPowertools(powertoolsLogger);
 const metrics = new Metrics();
 const aws = createAwsClients(config);
 // One client per container: its token cache and learned rate outlive an invocation.
-const kiwoom: KiwoomClient = createKiwoom(config, createTokenSource(config, aws, logger), logger);
+const kiwoom: KiwoomClient = createKiwoom(config, createTokenSource(config, aws, logger), logger, aws);
 
 export const handler = middy((event: unknown, context: Context) => {
   const deps = buildScanDeps(config, aws, kiwoom, {

@@ -51,7 +51,8 @@ export interface KiwoomStats {
 }
 
 export interface ScanDeps {
-  kiwoom: Ka10008Source & { stats?(): KiwoomStats };
+  /** `saveLearned` keeps what the rate limiters learned for the next container. */
+  kiwoom: Ka10008Source & { stats?(): KiwoomStats; saveLearned?(): Promise<void> };
   watchlist: { list(): Promise<Record<string, unknown>[]> };
   history: SnapshotStore;
   ledger: Ledger;

@@ -21,7 +21,8 @@ import {
   type WatchSettings,
 } from '../domain/types.ts';
 import { DEFAULTS_KEY, formatWatchProblems, resolveWatchSettings } from '../domain/watchlist.ts';
-import { KiwoomError } from '../kiwoom/errors.ts';
+import { deadlineSignal } from '../kiwoom/abort.ts';
+import { CallAbortedError, KiwoomError } from '../kiwoom/errors.ts';
 import { deliverDigest } from '../notify/digest-delivery.ts';
 import type {
   CodeState,
@@ -45,6 +46,13 @@ export interface ScanOptions {
   leaseTtlMs: number;
   /** Stop starting codes when less than this much time is left. */
   reserveMs?: number;
+  /**
+   * Abandon a code's Kiwoom work (its pages, a token renewal) when less than
+   * this is left, and leave the code for the next invocation, so the
+   * invocation is never killed mid-code with its lease held (default: a
+   * third of reserveMs).
+   */
+  abortReserveMs?: number;
   /** Codes processed at once (their Kiwoom calls still share one limiter). */
   concurrency?: number;
   /** `each`: one SNS message per alert; `digest`: one message with every alert of the run. */
@@ -61,8 +69,10 @@ export interface CodeProgress {
   revisions: number;
   deferred: number;
   error?: string;
-  /** The run stopped (a run-wide Kiwoom error) before this code could finish. */
+  /** The run stopped (a run-wide Kiwoom error) or time ran out before this code could finish. */
   notReached?: boolean;
+  /** Kiwoom answered with success and no rows for this code. */
+  noRows?: boolean;
 }
 
 export interface ScanSummary {
@@ -87,6 +97,8 @@ export interface ScanSummary {
   codes_failed: { stk_cd: string; reason: string; error: string }[];
   invalid_items: { stk_cd: string; problems: { attribute: string; message: string }[]; message: string }[];
   codes_not_reached: string[];
+  /** Codes Kiwoom answered with success and no rows (not a failure; nothing to evaluate). */
+  codes_without_rows: string[];
   days_deferred: { stk_cd: string; days: string[] }[];
   stopped: { reason: string; error: string } | null;
   lease_held: { holder: string; expires_at: string } | null;
@@ -119,12 +131,15 @@ export async function runScan(deps: ScanDeps, options: ScanOptions): Promise<Sca
     codes_failed: [],
     invalid_items: [],
     codes_not_reached: [],
+    codes_without_rows: [],
     days_deferred: [],
     stopped: null,
     lease_held: null,
     kiwoom: null,
   };
 
+  // Aborted when the run stops: codes in flight end at once, as not reached.
+  const stop = new AbortController();
   // Kiwoom's counters live as long as the client (a warm Lambda container
   // keeps it); the summary reports this run's share.
   const statsAtStart = deps.kiwoom.stats?.();
@@ -151,7 +166,7 @@ export async function runScan(deps: ScanDeps, options: ScanOptions): Promise<Sca
     if (deps.publisher && !digest) await retryUnsent(deps, summary);
     const queue = await orderTargets(deps, targets, runId);
     const recorded: LedgerEntry[] = [];
-    await scanCodes(deps, options, queue, runId, holder, summary, recorded);
+    await scanCodes(deps, options, queue, runId, holder, summary, recorded, stop);
     const finishing = summary.codes_not_reached.length === 0 || summary.stopped !== null;
     // One digest per run: a Step Functions slice that leaves codes for the
     // next slice leaves its entries pending; the last slice sends them all.
@@ -165,6 +180,8 @@ export async function runScan(deps: ScanDeps, options: ScanOptions): Promise<Sca
       });
     }
   }
+  // What the limiters learned, kept for the next container (errors are only logged).
+  await deps.kiwoom.saveLearned?.();
   summary.done = summary.codes_not_reached.length === 0 || summary.stopped !== null;
   return finish(deps, summary, statsAtStart);
 }
@@ -281,6 +298,7 @@ async function scanCodes(
   holder: string,
   summary: ScanSummary,
   recorded: LedgerEntry[],
+  stop: AbortController,
 ): Promise<void> {
   const reserveMs = options.reserveMs ?? 30_000;
   const concurrency = Math.max(1, options.concurrency ?? 4);
@@ -303,7 +321,7 @@ async function scanCodes(
       const target = queue[next];
       if (!target) return;
       next += 1;
-      await scanOneCode(deps, options, target, runId, summary, recorded);
+      await scanOneCode(deps, options, target, runId, summary, recorded, stop);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
@@ -327,11 +345,17 @@ async function scanOneCode(
   runId: string,
   summary: ScanSummary,
   recorded: LedgerEntry[],
+  stop: AbortController,
 ): Promise<void> {
   const { stkCd, settings } = target;
   const progress: CodeProgress = { stkCd, days: 0, alerts: 0, revisions: 0, deferred: 0 };
   try {
-    const { stored, rows } = await fetchAlongsideHistory(deps, stkCd);
+    const { stored, rows } = await fetchAlongsideHistory(deps, stkCd, kiwoomSignal(deps, options, stop.signal));
+    if (rows.length === 0) {
+      progress.noRows = true;
+      summary.codes_without_rows.push(stkCd);
+      deps.logger.info('Kiwoom has no rows for this code', { stk_cd: stkCd });
+    }
     const lastDt = stored[0]?.snapshot.dt;
     const plan = planDays({
       stkCd,
@@ -489,12 +513,20 @@ async function scanOneCode(
   } catch (error) {
     const reason = failureReason(error);
     progress.error = `${reason}: ${errorText(error)}`;
-    if (error instanceof KiwoomError && error.stopsRun) {
+    if (error instanceof CallAbortedError) {
+      // Time ran out (or the run stopped) mid-code: nothing was written, so
+      // the next invocation takes the code first, as if never started.
+      progress.error = undefined;
+      progress.notReached = true;
+      summary.codes_not_reached.push(stkCd);
+      deps.logger.info('code cut short; left for the next invocation', { stk_cd: stkCd });
+    } else if (error instanceof KiwoomError && error.stopsRun) {
       // Bad credentials, live/mock mismatch, IP not allowed: every code would
       // fail the same way, so stop with one message instead of one per code
       // (the codes already in flight meet the same error: say it once).
       if (!summary.stopped) {
         summary.stopped = { reason, error: errorText(error) };
+        stop.abort();
         deps.logger.error('scan stopped', { stk_cd: stkCd, reason, error: errorText(error) });
       } else {
         progress.error = undefined;
@@ -522,8 +554,9 @@ const MAX_PAGES = 10;
 async function fetchAlongsideHistory(
   deps: ScanDeps,
   stkCd: string,
+  signal: AbortSignal,
 ): Promise<{ stored: StoredSnapshot[]; rows: unknown[] }> {
-  const pages = deps.kiwoom.ka10008Pages(stkCd, { maxPages: MAX_PAGES })[Symbol.asyncIterator]();
+  const pages = deps.kiwoom.ka10008Pages(stkCd, { maxPages: MAX_PAGES, signal })[Symbol.asyncIterator]();
   const [stored, first] = await Promise.all([deps.history.recentSnapshots(stkCd, RECENT_DAYS), pages.next()]);
   const lastDt = stored[0]?.snapshot.dt;
   const rows: unknown[] = [];
@@ -537,6 +570,13 @@ async function fetchAlongsideHistory(
     }
   }
   return { stored, rows };
+}
+
+/** Aborts a code's Kiwoom work when the run stops or the invocation's time is nearly up. */
+function kiwoomSignal(deps: ScanDeps, options: ScanOptions, stopped: AbortSignal): AbortSignal {
+  const reserveMs = options.abortReserveMs ?? (options.reserveMs ?? 30_000) / 3;
+  const deadline = deadlineSignal(deps.remainingMs() - reserveMs);
+  return deadline === undefined ? stopped : AbortSignal.any([stopped, deadline]);
 }
 
 const LOOKBACK_DAYS = 40;

@@ -9,9 +9,10 @@ import { KiwoomClient } from '../kiwoom/client.ts';
 import type { KiwoomLogger } from '../kiwoom/logger.ts';
 import { SecretsManagerTokenSource } from '../kiwoom/secrets-token-source.ts';
 import { IssuingTokenSource } from '../kiwoom/token.ts';
-import type { TokenSource } from '../kiwoom/types.ts';
+import type { AllowanceMemory, TokenSource } from '../kiwoom/types.ts';
 import { SnsAlertPublisher } from '../notify/sns-publisher.ts';
 import { AlertLedger } from '../store/alert-ledger.ts';
+import { DynamoAllowanceStore } from '../store/allowance-store.ts';
 import { HistoryStore } from '../store/history-store.ts';
 import { DynamoLease } from '../store/lease.ts';
 import { WatchlistStore } from '../store/watchlist-store.ts';
@@ -50,13 +51,30 @@ export function createTokenSource(config: Config, aws: AwsClients, logger: Kiwoo
   });
 }
 
-export function createKiwoom(config: Config, tokens: TokenSource, logger: KiwoomLogger): KiwoomClient {
+/**
+ * The scan's Kiwoom client. Given the AWS clients, what its limiters learn is
+ * kept in the History table under the app key identity, so the next Lambda
+ * container (or CLI run) with the same key starts from it. A dry run starts
+ * from it too but writes nothing.
+ */
+export function createKiwoom(
+  config: Config,
+  tokens: TokenSource,
+  logger: KiwoomLogger,
+  aws?: Pick<AwsClients, 'doc'>,
+  options: { dryRun?: boolean } = {},
+): KiwoomClient {
+  const identity = kiwoomIdentity(config);
+  const store = aws === undefined ? undefined : new DynamoAllowanceStore(aws.doc, config.historyTable, identity);
+  const allowances: AllowanceMemory | undefined =
+    store === undefined || !options.dryRun ? store : { load: (apiId) => store.load(apiId), save: async () => undefined };
   return new KiwoomClient({
     baseUrl: config.kiwoom.baseUrl,
     tokens,
-    appKey: kiwoomIdentity(config),
+    appKey: identity,
     rateLimit: config.kiwoom.rateLimit,
     logger,
+    ...(allowances === undefined ? {} : { allowances }),
   });
 }
 
