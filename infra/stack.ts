@@ -58,6 +58,7 @@ export class KiwoomForeignAlertsStack extends Stack {
       logLevel: settings.logLevel,
       scanTime,
       deadLetterQueue: deadLetters.queue,
+      historyTable: this.tables.history,
     });
     this.scan = new ScanPipeline(this, 'Scan', {
       placement: this.egress.placement,

@@ -5,6 +5,7 @@
 // token function is scheduled so a token with hours to spare exists before
 // every scan; the scan asks it to renew after an 8005.
 import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -12,6 +13,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { APP_KEY_PLACEHOLDER } from '../../functions/kiwoom/secrets-token-source.ts';
+import { TOKEN_LOCK_PREFIX } from '../../functions/kiwoom/token-lock.ts';
 import type { ScanTime } from '../settings.ts';
 import { ProjectFunction, type FunctionPlacement } from './node-function.ts';
 
@@ -24,6 +26,8 @@ export interface TokenIssuerProps {
   logLevel: string;
   scanTime: ScanTime;
   deadLetterQueue: sqs.IQueue;
+  /** Holds the issuer lock item, so two token runs never issue at once. */
+  historyTable: dynamodb.ITable;
 }
 
 /** Enough for a long scan: 18:30 start plus several hours of paging at 1 call/s. */
@@ -75,6 +79,7 @@ export class TokenIssuer extends Construct {
         KIWOOM_BASE_URL: props.kiwoomBaseUrl,
         KIWOOM_APP_SECRET_ARN: this.appSecretId,
         KIWOOM_TOKEN_SECRET_ARN: this.tokenSecret.secretArn,
+        HISTORY_TABLE: props.historyTable.tableName,
       },
     });
     // Scheduler invokes asynchronously. The function already retries
@@ -93,6 +98,15 @@ export class TokenIssuer extends Construct {
         sid: 'ReadWriteToken',
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
         resources: [this.tokenSecret.secretArn],
+      }),
+    );
+    // The issuer lock (functions/kiwoom/token-lock.ts), and no other item of the table.
+    this.fn.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'IssuerLock',
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [props.historyTable.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${TOKEN_LOCK_PREFIX}*`] } },
       }),
     );
 

@@ -432,16 +432,31 @@ describe('stack with the default egress (NAT gateway)', () => {
       expect(JSON.stringify(statementsOfRole(template, 'ScanScanFunctionRole'))).not.toContain(appSecret.id);
     });
 
-    it('lets the token function read the app credentials and read/write the token, and nothing else', () => {
+    it('lets the token function read the app credentials, read/write the token and its issuer lock item, and nothing else', () => {
       const appSecret = resourceOf(template, 'AWS::SecretsManager::Secret', 'TokenAppCredentials');
       const tokenSecret = resourceOf(template, 'AWS::SecretsManager::Secret', 'Token8');
+      const history = resourceOf(template, 'AWS::DynamoDB::Table', 'TablesHistory');
       const statements = statementsOfRole(template, 'TokenTokenFunctionRole');
       expect(statements.map((s) => ({ Action: s.Action, Resource: s.Resource }))).toEqual([
         { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TokenTokenFunctionLogs/), 'Arn'] } },
         { Action: expect.arrayContaining(['ec2:CreateNetworkInterface']), Resource: '*' },
         { Action: 'secretsmanager:GetSecretValue', Resource: { Ref: appSecret.id } },
         { Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], Resource: { Ref: tokenSecret.id } },
+        { Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': [history.id, 'Arn'] } },
       ]);
+    });
+
+    it('limits the token function to the issuer lock item of the History table, by its key', () => {
+      const lock = statementsOfRole(template, 'TokenTokenFunctionRole').find((s) => s.Sid === 'IssuerLock') as
+        | (Statement & { Condition?: unknown })
+        | undefined;
+      expect(lock?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOKENLOCK#*'] } });
+      const history = resourceOf(template, 'AWS::DynamoDB::Table', 'TablesHistory');
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: Match.absent(),
+        Environment: { Variables: Match.objectLike({ HISTORY_TABLE: { Ref: history.id }, KIWOOM_TOKEN_SECRET_ARN: Match.anyValue() }) },
+        Description: Match.stringLikeRegexp('one issuer of Kiwoom tokens'),
+      });
     });
   });
 
