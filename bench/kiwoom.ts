@@ -6,11 +6,20 @@
 //   0.2 s). Bar: ratio ≥ 0.95 of the configured limit with zero 1700s.
 // Part 2: allowance 2/s while the client is configured for 5/s. Bars: at most
 //   5 answers 1700 over 200 codes, and ≥ 0.9 of the allowance over the calls
-//   after the last 1700.
+//   after the last 1700. What it learns is kept in DynamoDB Local (the
+//   History table's learned allowance).
+// Part 3: a cold start against the same lower allowance: a new client (a new
+//   Lambda container) with the same store. Bar: no 1700 at all.
+// Part 4: ±40 ms of arrival jitter (the simulator's jitter fault) at the
+//   allowance (5/s configured, 5/s allowed). Bar: no 1700 after the first.
 //
 // Rates are measured where the allowance bites: arrivals at the simulator,
 // (requests − 1) / (last arrival − first arrival).
 import { createKiwoomClient } from '../functions/kiwoom/client.ts';
+import type { AllowanceMemory } from '../functions/kiwoom/types.ts';
+import { DynamoAllowanceStore } from '../functions/store/allowance-store.ts';
+import { createTables } from '../functions/store/tables.ts';
+import { createLocalClients, startLocalAws } from '../local/local-aws.ts';
 import { KiwoomHttp } from '../functions/kiwoom/http.ts';
 import { LimiterRegistry } from '../functions/kiwoom/limiter.ts';
 import { issueToken } from '../functions/kiwoom/token.ts';
@@ -30,6 +39,12 @@ export interface KiwoomBenchOptions {
   naiveRate?: number;
   learnAllowance?: number;
   learnConfigured?: number;
+  /** Part 3's codes: the second container against the lower allowance. */
+  coldStartCodes?: number;
+  /** Part 4: allowance (= configured rate), jitter (± ms) and codes. */
+  jitterRate?: number;
+  jitterMs?: number;
+  jitterCodes?: number;
   print?: (line: string) => void;
 }
 
@@ -57,6 +72,8 @@ export interface KiwoomBenchResult {
   pipelined: RunFigures;
   naive: RunFigures;
   learning: RunFigures & { rateAfterLast1700: number; ratioAfterLast1700: number; learnedRatePerSecond: number };
+  coldStart: RunFigures & { startedAtPerSecond: number };
+  jitter: RunFigures & { after1st1700: number; learnedMarginMs: number };
   bars: BenchBar[];
   pass: boolean;
 }
@@ -68,6 +85,10 @@ export async function runKiwoomBench(options: KiwoomBenchOptions = {}): Promise<
   const naiveRate = options.naiveRate ?? 5;
   const learnAllowance = options.learnAllowance ?? 2;
   const learnConfigured = options.learnConfigured ?? 5;
+  const coldStartCodes = options.coldStartCodes ?? 100;
+  const jitterRate = options.jitterRate ?? 5;
+  const jitterMs = options.jitterMs ?? 40;
+  const jitterCodes = options.jitterCodes ?? 150;
   const codes = Array.from({ length: n }, (_, i) => String(100_000 + i));
   const data = Object.fromEntries(codes.map((c) => [c, syntheticHistory(c, { days: 20, lastDt: '20250630' })]));
 
@@ -75,16 +96,33 @@ export async function runKiwoomBench(options: KiwoomBenchOptions = {}): Promise<
   print(`  part 1: pipelined client at ${pipelinedRate}/s (allowance ${pipelinedRate}/s) …`);
   const pipelined = await pipelinedRun(`pipelined client`, codes, data, pipelinedRate, pipelinedRate);
 
-  // The naive loop and part 2 use separate simulators and app keys; running
-  // them side by side keeps the whole benchmark near two minutes.
-  print(
-    `  part 1: naive loop at ${naiveRate}/s (sleep ${1 / naiveRate} s) and part 2: client at ${learnConfigured}/s ` +
-      `against allowance ${learnAllowance}/s, side by side …`,
-  );
-  const [naive, learning] = await Promise.all([
-    naiveRun(`naive loop (call, sleep ${1 / naiveRate} s)`, codes, data, naiveRate),
-    learningRun(codes, data, learnConfigured, learnAllowance),
-  ]);
+  const memory = await learnedAllowanceStore();
+  let naive: RunFigures;
+  let learning: KiwoomBenchResult['learning'];
+  let coldStart: KiwoomBenchResult['coldStart'];
+  let jitter: KiwoomBenchResult['jitter'];
+  try {
+    // Separate simulators and app keys, so runs side by side keep the whole
+    // benchmark near three minutes.
+    print(
+      `  part 1: naive loop at ${naiveRate}/s (sleep ${1 / naiveRate} s) and part 2: client at ${learnConfigured}/s ` +
+        `against allowance ${learnAllowance}/s, side by side …`,
+    );
+    [naive, learning] = await Promise.all([
+      naiveRun(`naive loop (call, sleep ${1 / naiveRate} s)`, codes, data, naiveRate),
+      learningRun(codes, data, learnConfigured, learnAllowance, memory.store),
+    ]);
+    print(
+      `  part 3: a new client (cold start) against allowance ${learnAllowance}/s with what part 2 learned, and ` +
+        `part 4: ±${jitterMs} ms arrival jitter at ${jitterRate}/s, side by side …`,
+    );
+    [coldStart, jitter] = await Promise.all([
+      coldStartRun(codes.slice(0, coldStartCodes), data, learnConfigured, learnAllowance, memory.store),
+      jitterRun(codes.slice(0, jitterCodes), data, jitterRate, jitterMs),
+    ]);
+  } finally {
+    await memory.stop();
+  }
 
   const bars: BenchBar[] = [
     {
@@ -123,6 +161,18 @@ export async function runKiwoomBench(options: KiwoomBenchOptions = {}): Promise<
       bar: `= ${n}`,
       pass: learning.failedCodes === 0,
     },
+    {
+      name: `part 3: cold start against allowance ${learnAllowance}/s, 1700 answers in the second run`,
+      measured: String(coldStart.rateLimited),
+      bar: '= 0',
+      pass: coldStart.rateLimited === 0 && coldStart.failedCodes === 0,
+    },
+    {
+      name: `part 4: ±${jitterMs} ms latency jitter at the allowance (${jitterRate}/s), 1700 answers after the first`,
+      measured: `${jitter.after1st1700} (of ${jitter.rateLimited} in all)`,
+      bar: '= 0',
+      pass: jitter.after1st1700 === 0 && jitter.failedCodes === 0,
+    },
   ];
 
   print('');
@@ -138,8 +188,37 @@ export async function runKiwoomBench(options: KiwoomBenchOptions = {}): Promise<
       `${learning.rateAfterLast1700.toFixed(2)}/s (${learning.ratioAfterLast1700.toFixed(3)} of the allowance)`,
   );
   print('');
+  print(`Part 3: cold start, allowance ${learnAllowance}/s, client configured for ${learnConfigured}/s, started from the learned allowance`);
+  printFigures(print, [coldStart]);
+  print(`  started at ${coldStart.startedAtPerSecond}/s (learned and kept in DynamoDB Local by part 2)`);
+  print('');
+  print(`Part 4: ±${jitterMs} ms arrival jitter, allowance = configured = ${jitterRate}/s`);
+  printFigures(print, [jitter]);
+  print(`  1700 answers after the first: ${jitter.after1st1700}; window margin learned: +${jitter.learnedMarginMs} ms`);
+  print('');
   printBars(print, bars);
-  return { pipelined, naive, learning, bars, pass: bars.every((b) => b.pass) };
+  return { pipelined, naive, learning, coldStart, jitter, bars, pass: bars.every((b) => b.pass) };
+}
+
+/** The History table's learned allowance on DynamoDB Local, for parts 2 and 3. */
+async function learnedAllowanceStore(): Promise<{ store: AllowanceMemory; stop: () => Promise<void> }> {
+  const aws = await startLocalAws();
+  try {
+    const clients = createLocalClients(aws);
+    const tables = { watchlistTable: 'bench-watchlist', historyTable: 'bench-history' };
+    await createTables(clients.dynamo, tables);
+    const store = new DynamoAllowanceStore(clients.doc, tables.historyTable, 'bench-app-key-identity');
+    return {
+      store,
+      stop: async () => {
+        clients.destroy();
+        await aws.stop();
+      },
+    };
+  } catch (error) {
+    await aws.stop();
+    throw error;
+  }
 }
 
 async function simulatorFor(data: Record<string, ReturnType<typeof syntheticHistory>>, allowance: number) {
@@ -151,10 +230,12 @@ async function simulatorFor(data: Record<string, ReturnType<typeof syntheticHist
   });
 }
 
+type Data = Record<string, ReturnType<typeof syntheticHistory>>;
+
 async function pipelinedRun(
   label: string,
   codes: string[],
-  data: Record<string, ReturnType<typeof syntheticHistory>>,
+  data: Data,
   configured: number,
   allowance: number,
 ): Promise<RunFigures> {
@@ -167,16 +248,21 @@ async function pipelinedRun(
   }
 }
 
-/** Every code through the scan's client at `configured` requests a second: the client, failures and wall seconds. */
-async function clientRun(sim: KiwoomSimulator, codes: string[], configured: number) {
+/**
+ * Every code through the scan's client at `configured` requests a second, as
+ * a fresh process has it (its own limiters): the client, failures and wall seconds.
+ */
+async function clientRun(sim: KiwoomSimulator, codes: string[], configured: number, allowances?: AllowanceMemory) {
   const client = createKiwoomClient({
     baseUrl: sim.url,
     credentials: SIM_APP,
     rateLimit: configured,
     limiters: new LimiterRegistry(),
+    ...(allowances === undefined ? {} : { allowances }),
   });
   const started = performance.now();
   const failed = await fetchAll(codes, (c) => client.ka10008Page(c));
+  await client.saveLearned();
   return { client, failed, wall: (performance.now() - started) / 1000 };
 }
 
@@ -184,7 +270,7 @@ async function clientRun(sim: KiwoomSimulator, codes: string[], configured: numb
 async function naiveRun(
   label: string,
   codes: string[],
-  data: Record<string, ReturnType<typeof syntheticHistory>>,
+  data: Data,
   rate: number,
 ): Promise<RunFigures> {
   const sim = await simulatorFor(data, rate);
@@ -213,13 +299,14 @@ async function naiveRun(
 
 async function learningRun(
   codes: string[],
-  data: Record<string, ReturnType<typeof syntheticHistory>>,
+  data: Data,
   configured: number,
   allowance: number,
+  allowances: AllowanceMemory,
 ): Promise<KiwoomBenchResult['learning']> {
   const sim = await simulatorFor(data, allowance);
   try {
-    const { client, failed, wall } = await clientRun(sim, codes, configured);
+    const { client, failed, wall } = await clientRun(sim, codes, configured, allowances);
     const base = figures('client learning the allowance', sim, configured, allowance, failed, wall);
     const requests = sim.requests.filter((r) => r.apiId === 'ka10008');
     const last1700 = requests.map((r) => r.outcome?.detailCode).lastIndexOf('1700');
@@ -230,6 +317,41 @@ async function learningRun(
       rateAfterLast1700: rateAfter,
       ratioAfterLast1700: rateAfter / allowance,
       learnedRatePerSecond: client.stats().learnedRatePerSecond['ka10008'] ?? configured,
+    };
+  } finally {
+    await sim.close();
+  }
+}
+
+/** A new client (a new Lambda container) with the store part 2 filled: no burst of 1700s at the configured rate. */
+async function coldStartRun(
+  codes: string[],
+  data: Data,
+  configured: number,
+  allowance: number,
+  allowances: AllowanceMemory,
+): Promise<KiwoomBenchResult['coldStart']> {
+  const sim = await simulatorFor(data, allowance);
+  try {
+    const startedAt = (await allowances.load('ka10008'))?.ratePerSecond ?? configured;
+    const { failed, wall } = await clientRun(sim, codes, configured, allowances);
+    return { ...figures('second container, cold start', sim, configured, allowance, failed, wall), startedAtPerSecond: startedAt };
+  } finally {
+    await sim.close();
+  }
+}
+
+/** The allowance equals the configured rate, and arrivals jitter by ±`jitterMs`. */
+async function jitterRun(codes: string[], data: Data, rate: number, jitterMs: number): Promise<KiwoomBenchResult['jitter']> {
+  const sim = await simulatorFor(data, rate);
+  sim.inject({ kind: 'jitter', ms: jitterMs });
+  try {
+    const { client, failed, wall } = await clientRun(sim, codes, rate);
+    const base = figures(`client under ±${jitterMs} ms jitter`, sim, rate, rate, failed, wall);
+    return {
+      ...base,
+      after1st1700: Math.max(0, base.rateLimited - 1),
+      learnedMarginMs: client.stats().learnedMarginMs['ka10008'] ?? 0,
     };
   } finally {
     await sim.close();
