@@ -94,7 +94,7 @@ export async function runKiwoomBench(options: KiwoomBenchOptions = {}): Promise<
 
   print(`Kiwoom ka10008 rate benchmark: simulator with +${LATENCY_MS} ms latency, ${n} codes, one page each`);
   print(`  part 1: pipelined client at ${pipelinedRate}/s (allowance ${pipelinedRate}/s) …`);
-  const pipelined = await pipelinedRun(`pipelined client`, codes, data, pipelinedRate, pipelinedRate);
+  const pipelined = await pipelinedRun('pipelined client', { codes, data, configured: pipelinedRate, allowance: pipelinedRate });
 
   const memory = await learnedAllowanceStore();
   let naive: RunFigures;
@@ -110,15 +110,21 @@ export async function runKiwoomBench(options: KiwoomBenchOptions = {}): Promise<
     );
     [naive, learning] = await Promise.all([
       naiveRun(`naive loop (call, sleep ${1 / naiveRate} s)`, codes, data, naiveRate),
-      learningRun(codes, data, learnConfigured, learnAllowance, memory.store),
+      learningRun({ codes, data, configured: learnConfigured, allowance: learnAllowance, allowances: memory.store }),
     ]);
     print(
       `  part 3: a new client (cold start) against allowance ${learnAllowance}/s with what part 2 learned, and ` +
         `part 4: ±${jitterMs} ms arrival jitter at ${jitterRate}/s, side by side …`,
     );
     [coldStart, jitter] = await Promise.all([
-      coldStartRun(codes.slice(0, coldStartCodes), data, learnConfigured, learnAllowance, memory.store),
-      jitterRun(codes.slice(0, jitterCodes), data, jitterRate, jitterMs),
+      coldStartRun({
+        codes: codes.slice(0, coldStartCodes),
+        data,
+        configured: learnConfigured,
+        allowance: learnAllowance,
+        allowances: memory.store,
+      }),
+      jitterRun({ codes: codes.slice(0, jitterCodes), data, configured: jitterRate, allowance: jitterRate }, jitterMs),
     ]);
   } finally {
     await memory.stop();
@@ -221,60 +227,60 @@ async function learnedAllowanceStore(): Promise<{ store: AllowanceMemory; stop: 
   }
 }
 
-async function simulatorFor(data: Record<string, ReturnType<typeof syntheticHistory>>, allowance: number) {
-  return startKiwoomSimulator({
+type Data = Record<string, ReturnType<typeof syntheticHistory>>;
+
+/** A run against its own simulator (fresh window, 100 ms latency), closed afterwards. */
+async function onSimulator<T>(data: Data, allowance: number, run: (sim: KiwoomSimulator) => Promise<T>): Promise<T> {
+  const sim = await startKiwoomSimulator({
     apps: [SIM_APP],
     allowance: { ka10008: allowance, au10001: 5 },
     latencyMs: LATENCY_MS,
     data,
   });
-}
-
-type Data = Record<string, ReturnType<typeof syntheticHistory>>;
-
-async function pipelinedRun(
-  label: string,
-  codes: string[],
-  data: Data,
-  configured: number,
-  allowance: number,
-): Promise<RunFigures> {
-  const sim = await simulatorFor(data, allowance);
   try {
-    const { failed, wall } = await clientRun(sim, codes, configured);
-    return figures(label, sim, configured, allowance, failed, wall);
+    return await run(sim);
   } finally {
     await sim.close();
   }
+}
+
+/** What a client run is given: the codes, the configured rate, the server's allowance, where learning is kept. */
+interface ClientSetup {
+  codes: string[];
+  data: Data;
+  configured: number;
+  allowance: number;
+  allowances?: AllowanceMemory;
+}
+
+function pipelinedRun(label: string, setup: ClientSetup): Promise<RunFigures> {
+  return onSimulator(setup.data, setup.allowance, async (sim) => {
+    const { failed, wall } = await clientRun(sim, setup);
+    return figures(label, sim, setup.configured, setup.allowance, failed, wall);
+  });
 }
 
 /**
  * Every code through the scan's client at `configured` requests a second, as
  * a fresh process has it (its own limiters): the client, failures and wall seconds.
  */
-async function clientRun(sim: KiwoomSimulator, codes: string[], configured: number, allowances?: AllowanceMemory) {
+async function clientRun(sim: KiwoomSimulator, setup: ClientSetup) {
   const client = createKiwoomClient({
     baseUrl: sim.url,
     credentials: SIM_APP,
-    rateLimit: configured,
+    rateLimit: setup.configured,
     limiters: new LimiterRegistry(),
-    ...(allowances === undefined ? {} : { allowances }),
+    ...(setup.allowances === undefined ? {} : { allowances: setup.allowances }),
   });
   const started = performance.now();
-  const failed = await fetchAll(codes, (c) => client.ka10008Page(c));
+  const failed = await fetchAll(setup.codes, (c) => client.ka10008Page(c));
   await client.saveLearned();
   return { client, failed, wall: (performance.now() - started) / 1000 };
 }
 
 /** Kiwoom's sample: one call, then sleep, one code after the other. */
-async function naiveRun(
-  label: string,
-  codes: string[],
-  data: Data,
-  rate: number,
-): Promise<RunFigures> {
-  const sim = await simulatorFor(data, rate);
-  try {
+function naiveRun(label: string, codes: string[], data: Data, rate: number): Promise<RunFigures> {
+  return onSimulator(data, rate, async (sim) => {
     const http = new KiwoomHttp({ baseUrl: sim.url });
     const { token } = await issueToken(http, SIM_APP);
     const started = performance.now();
@@ -292,70 +298,47 @@ async function naiveRun(
     }
     const wall = (performance.now() - started) / 1000;
     return figures(label, sim, rate, rate, failed, wall);
-  } finally {
-    await sim.close();
-  }
+  });
 }
 
-async function learningRun(
-  codes: string[],
-  data: Data,
-  configured: number,
-  allowance: number,
-  allowances: AllowanceMemory,
-): Promise<KiwoomBenchResult['learning']> {
-  const sim = await simulatorFor(data, allowance);
-  try {
-    const { client, failed, wall } = await clientRun(sim, codes, configured, allowances);
-    const base = figures('client learning the allowance', sim, configured, allowance, failed, wall);
+function learningRun(setup: ClientSetup): Promise<KiwoomBenchResult['learning']> {
+  return onSimulator(setup.data, setup.allowance, async (sim) => {
+    const { client, failed, wall } = await clientRun(sim, setup);
+    const base = figures('client learning the allowance', sim, setup.configured, setup.allowance, failed, wall);
     const requests = sim.requests.filter((r) => r.apiId === 'ka10008');
     const last1700 = requests.map((r) => r.outcome?.detailCode).lastIndexOf('1700');
-    const after = requests.slice(last1700 + 1).map((r) => r.timeMs);
-    const rateAfter = arrivalRate(after);
+    const rateAfter = arrivalRate(requests.slice(last1700 + 1).map((r) => r.timeMs));
     return {
       ...base,
       rateAfterLast1700: rateAfter,
-      ratioAfterLast1700: rateAfter / allowance,
-      learnedRatePerSecond: client.stats().learnedRatePerSecond['ka10008'] ?? configured,
+      ratioAfterLast1700: rateAfter / setup.allowance,
+      learnedRatePerSecond: client.stats().learnedRatePerSecond['ka10008'] ?? setup.configured,
     };
-  } finally {
-    await sim.close();
-  }
+  });
 }
 
 /** A new client (a new Lambda container) with the store part 2 filled: no burst of 1700s at the configured rate. */
-async function coldStartRun(
-  codes: string[],
-  data: Data,
-  configured: number,
-  allowance: number,
-  allowances: AllowanceMemory,
-): Promise<KiwoomBenchResult['coldStart']> {
-  const sim = await simulatorFor(data, allowance);
-  try {
-    const startedAt = (await allowances.load('ka10008'))?.ratePerSecond ?? configured;
-    const { failed, wall } = await clientRun(sim, codes, configured, allowances);
-    return { ...figures('second container, cold start', sim, configured, allowance, failed, wall), startedAtPerSecond: startedAt };
-  } finally {
-    await sim.close();
-  }
+function coldStartRun(setup: ClientSetup & { allowances: AllowanceMemory }): Promise<KiwoomBenchResult['coldStart']> {
+  return onSimulator(setup.data, setup.allowance, async (sim) => {
+    const startedAt = (await setup.allowances.load('ka10008'))?.ratePerSecond ?? setup.configured;
+    const { failed, wall } = await clientRun(sim, setup);
+    const base = figures('second container, cold start', sim, setup.configured, setup.allowance, failed, wall);
+    return { ...base, startedAtPerSecond: startedAt };
+  });
 }
 
 /** The allowance equals the configured rate, and arrivals jitter by ±`jitterMs`. */
-async function jitterRun(codes: string[], data: Data, rate: number, jitterMs: number): Promise<KiwoomBenchResult['jitter']> {
-  const sim = await simulatorFor(data, rate);
-  sim.inject({ kind: 'jitter', ms: jitterMs });
-  try {
-    const { client, failed, wall } = await clientRun(sim, codes, rate);
-    const base = figures(`client under ±${jitterMs} ms jitter`, sim, rate, rate, failed, wall);
+function jitterRun(setup: ClientSetup, jitterMs: number): Promise<KiwoomBenchResult['jitter']> {
+  return onSimulator(setup.data, setup.allowance, async (sim) => {
+    sim.inject({ kind: 'jitter', ms: jitterMs });
+    const { client, failed, wall } = await clientRun(sim, setup);
+    const base = figures(`client under ±${jitterMs} ms jitter`, sim, setup.configured, setup.allowance, failed, wall);
     return {
       ...base,
       after1st1700: Math.max(0, base.rateLimited - 1),
       learnedMarginMs: client.stats().learnedMarginMs['ka10008'] ?? 0,
     };
-  } finally {
-    await sim.close();
-  }
+  });
 }
 
 /** Fetches every code concurrently (the limiter paces them); returns how many failed. */
