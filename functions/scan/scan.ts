@@ -138,8 +138,11 @@ export async function runScan(deps: ScanDeps, options: ScanOptions): Promise<Sca
     kiwoom: null,
   };
 
-  // Aborted when the run stops: codes in flight end at once, as not reached.
+  // Ends the Kiwoom work of codes in flight (they are left for the next run)
+  // when the run stops, or when this invocation's time is nearly up.
   const stop = new AbortController();
+  const abortReserveMs = options.abortReserveMs ?? (options.reserveMs ?? 30_000) / 3;
+  deadlineSignal(deps.remainingMs() - abortReserveMs)?.addEventListener('abort', () => stop.abort(), { once: true });
   // Kiwoom's counters live as long as the client (a warm Lambda container
   // keeps it); the summary reports this run's share.
   const statsAtStart = deps.kiwoom.stats?.();
@@ -308,7 +311,7 @@ async function scanCodes(
 
   const worker = async (): Promise<void> => {
     for (;;) {
-      if (summary.stopped || leaseLost) return;
+      if (summary.stopped || leaseLost || stop.signal.aborted) return;
       if (deps.remainingMs() < reserveMs) return;
       if (!options.dryRun && deps.now().getTime() - lastRenewal > options.leaseTtlMs / 3) {
         lastRenewal = deps.now().getTime();
@@ -350,7 +353,7 @@ async function scanOneCode(
   const { stkCd, settings } = target;
   const progress: CodeProgress = { stkCd, days: 0, alerts: 0, revisions: 0, deferred: 0 };
   try {
-    const { stored, rows } = await fetchAlongsideHistory(deps, stkCd, kiwoomSignal(deps, options, stop.signal));
+    const { stored, rows } = await fetchAlongsideHistory(deps, stkCd, stop.signal);
     if (rows.length === 0) {
       progress.noRows = true;
       summary.codes_without_rows.push(stkCd);
@@ -570,13 +573,6 @@ async function fetchAlongsideHistory(
     }
   }
   return { stored, rows };
-}
-
-/** Aborts a code's Kiwoom work when the run stops or the invocation's time is nearly up. */
-function kiwoomSignal(deps: ScanDeps, options: ScanOptions, stopped: AbortSignal): AbortSignal {
-  const reserveMs = options.abortReserveMs ?? (options.reserveMs ?? 30_000) / 3;
-  const deadline = deadlineSignal(deps.remainingMs() - reserveMs);
-  return deadline === undefined ? stopped : AbortSignal.any([stopped, deadline]);
 }
 
 const LOOKBACK_DAYS = 40;
