@@ -205,7 +205,10 @@ export class KiwoomClient implements Ka10008Source {
     token: string,
     read: (raw: RawAnswer, where: Where) => T,
   ): Promise<{ outcome: { raw: RawAnswer; result: T } | KiwoomError; startedAt: number }> {
-    await this.#abortable(this.#slots.take(call.signal), call);
+    // Not raced: a slot granted in the same tick as an abort must still be given back.
+    await this.#slots.take(call.signal).catch(() => {
+      throw new CallAbortedError({ apiId: call.apiId, stkCd: call.stkCd });
+    });
     try {
       const startedAt = await this.#abortable(limiter.acquire(call.signal), call);
       this.#stats.calls += 1;

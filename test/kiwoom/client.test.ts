@@ -295,6 +295,31 @@ describe('abort signal (issue 11, item 10)', () => {
     expect(requestsFor(sim, 'ka10008')).toHaveLength(1);
   });
 
+  it('gives its place back when aborted while waiting for a free slot', async () => {
+    const sim = await simulator({ data: { '005930': history('005930', 5) } });
+    sim.inject({ kind: 'timeout', holdMs: 100, afterHold: 'answer', count: 1 });
+    let sent!: () => void;
+    const firstSent = new Promise<void>((resolve) => {
+      sent = resolve;
+    });
+    const { client } = clientFor(sim, {
+      maxInFlight: 1,
+      fetch: (url, init) => {
+        sent();
+        return fetch(url, init);
+      },
+    });
+    const first = client.ka10008Page('005930');
+    await firstSent;
+    const controller = new AbortController();
+    const waiting = caught(client.ka10008Page('005930', undefined, { signal: controller.signal }));
+    controller.abort();
+
+    expect(await waiting).toBeInstanceOf(CallAbortedError);
+    expect((await first).rows).toHaveLength(5);
+    expect((await client.ka10008Page('005930')).rows).toHaveLength(5);
+  });
+
   it('stops waiting for a token renewal when aborted', async () => {
     const sim = await simulator({ data: { '005930': history('005930', 5) } });
     sim.inject({ kind: 'tokenRejected' });
