@@ -72,8 +72,10 @@ export function clientFor(
     http: { baseUrl: sim.url, timeoutMs: clientOptions.timeoutMs },
     credentials,
     random: () => 0,
-    // Its own au10001 limiter, so tests never wait on each other's token calls.
+    // Its own au10001 limiter, generous enough that no test waits on it
+    // (the token limiter has its own tests in token.test.ts).
     limiters: new LimiterRegistry(),
+    tokenRateLimit: 100,
     ...(clientOptions.logger ? { logger: clientOptions.logger } : {}),
     ...tokenOptions,
   });

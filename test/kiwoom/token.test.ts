@@ -97,7 +97,7 @@ describe('IssuingTokenSource', () => {
 
   it('shares one request among concurrent callers', async () => {
     const sim = await simulator();
-    const source = new IssuingTokenSource({ http: { baseUrl: sim.url }, credentials: APP, limiters: new LimiterRegistry() });
+    const source = new IssuingTokenSource({ http: { baseUrl: sim.url }, credentials: APP, limiters: new LimiterRegistry(), tokenRateLimit: 100 });
 
     const tokens = await Promise.all(Array.from({ length: 20 }, () => source.get()));
 
@@ -107,7 +107,7 @@ describe('IssuingTokenSource', () => {
 
   it('hands back the replacement when someone already renewed the rejected token', async () => {
     const sim = await simulator();
-    const source = new IssuingTokenSource({ http: { baseUrl: sim.url }, credentials: APP, limiters: new LimiterRegistry() });
+    const source = new IssuingTokenSource({ http: { baseUrl: sim.url }, credentials: APP, limiters: new LimiterRegistry(), tokenRateLimit: 100 });
     const first = await source.get();
     const second = await source.renew(first);
 
