@@ -20,7 +20,6 @@ import {
   KiwoomError,
   RateLimitedError,
   TokenInvalidError,
-  TokenUnavailableError,
   TransientError,
   classifyAnswer,
   safeCause,
@@ -29,7 +28,9 @@ import { KiwoomHttp, type RawAnswer } from './http.ts';
 import { LimiterRegistry, sharedLimiters, type RateLimiter } from './limiter.ts';
 import { silentLogger, type KiwoomLogger } from './logger.ts';
 import { backoffMs, realSleep, retryPolicy, type RetryOptions, type RetryPolicy } from './retry.ts';
+import { LearnedAllowances } from './learned-allowances.ts';
 import { IssuingTokenSource, describeError } from './token.ts';
+import { TokenRecovery } from './token-recovery.ts';
 
 export const KA10008 = 'ka10008';
 export const KA10008_PATH = '/api/dostk/frgnistt';
@@ -298,125 +299,6 @@ interface Call extends Where {
   body: Record<string, unknown>;
   headers: Record<string, string>;
   signal: AbortSignal | undefined;
-}
-
-/**
- * What one call does when Kiwoom rejects its token: renew once (the source
- * takes a replacement somebody already made, or gets a new one); if the
- * renewed token is rejected too, re-read once where tokens are kept (another
- * issuer may have replaced it a moment ago); then give up with a run-stopping
- * TokenUnavailableError, since every code would meet the same.
- */
-class TokenRecovery {
-  #renewed = false;
-  #reread = false;
-  #replacement: string | undefined;
-
-  constructor(
-    private readonly tokens: TokenSource,
-    private readonly logger: KiwoomLogger,
-    private readonly call: Call,
-  ) {}
-
-  /** The token to use next, if the last rejection produced one. */
-  take(): string | undefined {
-    const token = this.#replacement;
-    this.#replacement = undefined;
-    return token;
-  }
-
-  async after(error: TokenInvalidError, rejected: string): Promise<void> {
-    const where = { apiId: this.call.apiId, stkCd: this.call.stkCd, detailCode: error.detailCode };
-    if (!this.#renewed) {
-      this.#renewed = true;
-      this.logger.info('kiwoom token rejected; renewing once', where);
-      this.#replacement = await this.tokens.renew(rejected, this.call.signal);
-      return;
-    }
-    if (!this.#reread && this.tokens.replaced !== undefined) {
-      this.#reread = true;
-      const other = await this.tokens.replaced(rejected);
-      if (other !== undefined) {
-        this.logger.info('kiwoom rejected the renewed token; another one is in place, trying it', where);
-        this.#replacement = other;
-        return;
-      }
-    }
-    throw new TokenUnavailableError(
-      'Kiwoom rejected the renewed token too; is another program issuing tokens for this app key?',
-      { cause: error },
-    );
-  }
-}
-
-/**
- * What the limiters learned, read once per API id before the first call (a
- * new process starts from it) and saved when it changes. A store that cannot
- * be read or written costs only the learning, never a call.
- */
-class LearnedAllowances {
-  readonly #started = new Map<string, Promise<void>>();
-  readonly #limiters = new Map<string, RateLimiter>();
-  readonly #savedRevision = new Map<string, number>();
-  #saving: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly memory: AllowanceMemory | undefined,
-    private readonly logger: KiwoomLogger,
-  ) {}
-
-  startFrom(apiId: string, limiter: RateLimiter): Promise<void> {
-    let started = this.#started.get(apiId);
-    if (started === undefined) {
-      this.#limiters.set(apiId, limiter);
-      started = this.#load(apiId, limiter);
-      this.#started.set(apiId, started);
-    }
-    return started;
-  }
-
-  async #load(apiId: string, limiter: RateLimiter): Promise<void> {
-    if (this.memory === undefined) return;
-    try {
-      const learned = await this.memory.load(apiId);
-      if (learned !== undefined) {
-        limiter.adopt(learned);
-        this.logger.info('kiwoom limiter starts from the learned allowance', {
-          apiId,
-          ratePerSecond: limiter.ratePerSecond,
-          marginMs: limiter.marginMs,
-          learnedAt: learned.learnedAt.toISOString(),
-        });
-      }
-    } catch (error) {
-      this.logger.warn('could not read the learned allowance; starting at the configured rate', {
-        apiId,
-        error: describeError(error),
-      });
-    }
-    this.#savedRevision.set(apiId, limiter.revision);
-  }
-
-  /** Saves `apiId`'s limiter if it learned something since the last save; saves run one after another. */
-  save(apiId: string, limiter: RateLimiter): Promise<void> {
-    if (this.memory === undefined) return Promise.resolve();
-    const memory = this.memory;
-    this.#saving = this.#saving.then(async () => {
-      const revision = limiter.revision;
-      if (this.#savedRevision.get(apiId) === revision) return;
-      try {
-        await memory.save(apiId, limiter.learned());
-        this.#savedRevision.set(apiId, revision);
-      } catch (error) {
-        this.logger.warn('could not keep the learned allowance', { apiId, error: describeError(error) });
-      }
-    });
-    return this.#saving;
-  }
-
-  async saveAll(): Promise<void> {
-    await Promise.all([...this.#limiters].map(([apiId, limiter]) => this.save(apiId, limiter)));
-  }
 }
 
 /**
