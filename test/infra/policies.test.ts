@@ -196,6 +196,21 @@ for (const egress of ['nat-gateway', 'nat-instance', 'none']) {
         }
       });
 
+      it('lets the token function use its issuer lock item of the History table, and no other item', () => {
+        const roleId = idOf(template, 'AWS::IAM::Role', 'TokenTokenFunctionRole');
+        const history = resolve(template, { 'Fn::GetAtt': [idOf(template, 'AWS::DynamoDB::Table', 'TablesHistory'), 'Arn'] }) as string;
+        const update = (resource: string, partitionKey: string) =>
+          allows(roleStatements(template, roleId), {
+            principal: { aws: roleId },
+            action: 'dynamodb:UpdateItem',
+            resource,
+            context: { 'dynamodb:LeadingKeys': partitionKey },
+          });
+        expect(update(history, 'TOKENLOCK#0123456789abcdef')).toBe(true);
+        expect(update(history, 'SNAP#005930')).toBe(false);
+        expect(update(history, 'ALERT#005930')).toBe(false);
+      });
+
       it('lets each function write its own log group', () => {
         for (const prefix of ['ScanScanFunction', 'TokenTokenFunction']) {
           const roleId = idOf(template, 'AWS::IAM::Role', `${prefix}Role`);

@@ -128,6 +128,8 @@ const OPERATORS: Record<string, (expected: string, actual: string) => boolean> =
   ArnEquals: (e, a) => e === a,
   ArnLike: (e, a) => wildcard(e, a),
   Bool: (e, a) => e === a,
+  // A request here carries one value per key (one partition key for an item call).
+  'ForAllValues:StringLike': (e, a) => wildcard(e, a),
 };
 
 function conditionsHold(condition: PolicyStatement['Condition'], context: Record<string, string>): boolean {
