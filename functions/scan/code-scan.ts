@@ -1,0 +1,259 @@
+// One code, in the order a reader follows it:
+//
+//   fetchCode → planCode → evaluateCode → composeAlerts → commitCode → publishCode
+//
+// commitCode writes the ledger entries before the snapshots and the code
+// state, so whatever happens after it, each alert is remembered; publishCode
+// sends what the ledger holds unsent.
+import { planDays, type DayPlan } from '../domain/day-plan.ts';
+import { buildAlertMessage, snsMessageJson, type AlertMessage } from '../domain/messages.ts';
+import { isSnoozed } from '../domain/rules.ts';
+import type { Alert, Snapshot, WatchSettings } from '../domain/types.ts';
+import { CallAbortedError, KiwoomError } from '../kiwoom/errors.ts';
+import { evaluateCode, type CodeEvaluation, type Outcome } from './evaluate.ts';
+import type { CodeState, LedgerEntry, NewLedgerEntry, ScanDeps, StoredSnapshot } from './ports.ts';
+import { publishEntry } from './publish.ts';
+import type { RunContext } from './run-context.ts';
+import { errorText, type CodeProgress } from './summary.ts';
+import type { Target } from './targets.ts';
+
+const RECENT_DAYS = 60;
+const SPARKLINE_DAYS = 20;
+const MAX_PAGES = 10;
+
+export async function scanOneCode(run: RunContext, target: Target): Promise<void> {
+  const { deps, options } = run;
+  const { stkCd, settings } = target;
+  const progress: CodeProgress = { stkCd, days: 0, alerts: 0, revisions: 0, deferred: 0 };
+  try {
+    const fetched = await fetchCode(deps, stkCd, run.stop.signal);
+    if (fetched.rows.length === 0) {
+      progress.noRows = true;
+      run.summary.codes_without_rows.push(stkCd);
+      deps.logger.info('Kiwoom has no rows for this code', { stk_cd: stkCd });
+    }
+    const plan = planCode(run, stkCd, fetched);
+    const evaluation = evaluateCode({ settings, stored: fetched.stored, plan, storedAt: deps.now().toISOString() });
+    progress.days = evaluation.days;
+    progress.revisions = evaluation.revisions;
+    const alerts = composeAlerts(settings, evaluation, fetched.stored);
+    if (options.dryRun) {
+      progress.alerts = reportDryRun(run, alerts);
+    } else {
+      const toPublish = await commitCode(run, settings, evaluation, alerts, fetched.stored[0]?.snapshot.dt);
+      progress.alerts = await publishCode(run, toPublish);
+    }
+    reportCode(run, plan, progress);
+  } catch (error) {
+    reportFailure(run, error, progress);
+  } finally {
+    options.onProgress?.(progress);
+  }
+}
+
+interface Fetched {
+  /** Stored days, newest first. */
+  stored: StoredSnapshot[];
+  /** ka10008 rows, newest first (pages concatenated). */
+  rows: unknown[];
+}
+
+/**
+ * The code's stored days and its ka10008 rows, fetched side by side (the
+ * DynamoDB read hides behind the Kiwoom call). The newest page overlaps the
+ * stored days, so revisions are checked at no extra call; older pages are
+ * fetched only to reach back to the last stored day after missed runs.
+ */
+export async function fetchCode(deps: ScanDeps, stkCd: string, signal: AbortSignal): Promise<Fetched> {
+  const pages = deps.kiwoom.ka10008Pages(stkCd, { maxPages: MAX_PAGES, signal })[Symbol.asyncIterator]();
+  const [stored, first] = await Promise.all([deps.history.recentSnapshots(stkCd, RECENT_DAYS), pages.next()]);
+  const lastDt = stored[0]?.snapshot.dt;
+  const rows: unknown[] = [];
+  for (let page = first; !page.done; page = await pages.next()) {
+    rows.push(...page.value.rows);
+    const oldest = page.value.rows.at(-1)?.dt;
+    const reachedStored = lastDt === undefined || (typeof oldest === 'string' && oldest <= lastDt);
+    if (reachedStored || !page.value.hasMore) {
+      await pages.return?.();
+      break;
+    }
+  }
+  return { stored, rows };
+}
+
+function planCode(run: RunContext, stkCd: string, fetched: Fetched): DayPlan {
+  return planDays({
+    stkCd,
+    rows: fetched.rows,
+    stored: fetched.stored,
+    now: run.deps.now(),
+    cutoffKst: run.options.dayCutoffKst,
+    maxDays: run.options.maxDaysPerCode,
+  });
+}
+
+/** An alert with the message SNS will carry and whether the code is snoozed for its day. */
+interface ComposedAlert {
+  alert: Alert;
+  message: AlertMessage;
+  snoozed: boolean;
+}
+
+function composeAlerts(
+  settings: WatchSettings,
+  evaluation: CodeEvaluation,
+  stored: readonly StoredSnapshot[],
+): ComposedAlert[] {
+  const history = [...stored].reverse().map((s) => s.snapshot);
+  const fresh = evaluation.toStore.map((s) => s.snapshot);
+  return evaluation.outcomes.map(({ alert, current }: Outcome) => ({
+    alert,
+    snoozed: isSnoozed(settings, alert.dt),
+    message: buildAlertMessage(alert, {
+      current,
+      recent: recentUpTo(history, fresh, current.dt),
+      subjectTemplate: settings.subjectTemplate,
+    }),
+  }));
+}
+
+function reportDryRun(run: RunContext, alerts: readonly ComposedAlert[]): number {
+  for (const { message, snoozed } of alerts) {
+    if (snoozed) run.summary.alerts_suppressed += 1;
+    else run.summary.alerts.push(message.payload as unknown as Record<string, unknown>);
+  }
+  return alerts.filter((a) => !a.snoozed).length;
+}
+
+/**
+ * The ledger first (whatever happens next, each alert is remembered), then
+ * the code's days and state. Returns the entries still to be published.
+ */
+async function commitCode(
+  run: RunContext,
+  settings: WatchSettings,
+  evaluation: CodeEvaluation,
+  alerts: readonly ComposedAlert[],
+  lastDt: string | undefined,
+): Promise<LedgerEntry[]> {
+  const { deps, summary } = run;
+  const toPublish: LedgerEntry[] = [];
+  for (const { alert, message, snoozed } of alerts) {
+    const entry: NewLedgerEntry = {
+      alertId: alert.alertId,
+      stkCd: alert.stkCd,
+      dt: alert.dt,
+      rule: alert.rule,
+      revision: alert.revision,
+      message: { subject: message.subject, messageJson: snsMessageJson(message), attributes: message.attributes },
+    };
+    if (snoozed) {
+      // Snoozed: remembered and visible in the history, never published.
+      const result = await deps.ledger.recordSuppressed({ ...entry, reason: `snoozed until ${settings.snoozeUntil}` });
+      if (result.created) summary.alerts_suppressed += 1;
+      continue;
+    }
+    const result = await deps.ledger.record(entry);
+    if (result.created) toPublish.push(result.entry);
+    else if (result.existing.status === 'pending' || result.existing.status === 'failed') toPublish.push(result.existing);
+    else summary.alerts_already_sent += 1;
+  }
+  await deps.history.saveCode(evaluation.toStore, codeStateAfter(run, settings.stkCd, evaluation.toStore, lastDt));
+  return toPublish;
+}
+
+function codeStateAfter(run: RunContext, stkCd: string, days: readonly StoredSnapshot[], previousLast: string | undefined): CodeState {
+  const dts = [previousLast, ...days.map((d) => d.snapshot.dt)].filter((d): d is string => d !== undefined);
+  return {
+    stkCd,
+    lastDt: dts.sort().at(-1) ?? null,
+    checkedAt: run.deps.now().toISOString(),
+    lastRunId: run.runId,
+  };
+}
+
+/** Each mode publishes now; digest mode keeps the entries for the run's one message. Returns the alerts carried. */
+async function publishCode(run: RunContext, toPublish: readonly LedgerEntry[]): Promise<number> {
+  if (run.options.delivery === 'digest') {
+    run.recorded.push(...toPublish);
+    return toPublish.length;
+  }
+  let published = 0;
+  for (const entry of toPublish) {
+    if (await publishEntry(run.deps, entry, run.summary)) published += 1;
+  }
+  return published;
+}
+
+function reportCode(run: RunContext, plan: DayPlan, progress: CodeProgress): void {
+  const { summary, deps } = run;
+  summary.days_processed += progress.days;
+  summary.revisions += progress.revisions;
+  if (plan.deferredDays.length > 0) {
+    progress.deferred = plan.deferredDays.length;
+    summary.days_deferred.push({ stk_cd: progress.stkCd, days: plan.deferredDays });
+  }
+  if (plan.blockingErrors.length > 0) {
+    const reason = 'invalid row from Kiwoom';
+    const error = plan.blockingErrors.map((e) => e.message).join('; ');
+    summary.codes_failed.push({ stk_cd: progress.stkCd, reason, error });
+    progress.error = `${reason}: ${error}`;
+  } else {
+    summary.codes_scanned += 1;
+  }
+  deps.logger.info('code scanned', {
+    stk_cd: progress.stkCd,
+    days: progress.days,
+    alerts: progress.alerts,
+    revisions: progress.revisions,
+    deferred: progress.deferred,
+  });
+}
+
+function reportFailure(run: RunContext, error: unknown, progress: CodeProgress): void {
+  const { summary, deps } = run;
+  const stkCd = progress.stkCd;
+  const reason = failureReason(error);
+  progress.error = `${reason}: ${errorText(error)}`;
+  if (error instanceof CallAbortedError) {
+    // Time ran out (or the run stopped) mid-code: nothing was written, so
+    // the next invocation takes the code first, as if never started.
+    progress.error = undefined;
+    progress.notReached = true;
+    summary.codes_not_reached.push(stkCd);
+    deps.logger.info('code cut short; left for the next invocation', { stk_cd: stkCd });
+  } else if (error instanceof KiwoomError && error.stopsRun) {
+    // Bad credentials, live/mock mismatch, IP not allowed: every code would
+    // fail the same way, so stop with one message instead of one per code
+    // (the codes already in flight meet the same error: say it once).
+    if (!summary.stopped) {
+      summary.stopped = { reason, error: errorText(error) };
+      run.stop.abort();
+      deps.logger.error('scan stopped', { stk_cd: stkCd, reason, error: errorText(error) });
+    } else {
+      progress.error = undefined;
+      progress.notReached = true;
+    }
+    // Not done: the next run takes it first.
+    summary.codes_not_reached.push(stkCd);
+  } else {
+    summary.codes_failed.push({ stk_cd: stkCd, reason, error: errorText(error) });
+    deps.logger.error('code failed', { stk_cd: stkCd, reason, error: errorText(error) });
+  }
+}
+
+/** The days a sparkline shows: stored history plus this run's days, up to `dt`, oldest first. */
+function recentUpTo(stored: Snapshot[], fresh: Snapshot[], dt: string): Snapshot[] {
+  const byDay = new Map<string, Snapshot>();
+  for (const s of stored) byDay.set(s.dt, s);
+  for (const s of fresh) byDay.set(s.dt, s);
+  return [...byDay.values()]
+    .filter((s) => s.dt <= dt)
+    .sort((a, b) => (a.dt < b.dt ? -1 : 1))
+    .slice(-SPARKLINE_DAYS);
+}
+
+function failureReason(error: unknown): string {
+  if (error instanceof Error) return error.name;
+  return 'Error';
+}

@@ -1,0 +1,55 @@
+// Which codes a run scans, and in which order.
+import type { WatchSettings } from '../domain/types.ts';
+import { DEFAULTS_KEY, formatWatchProblems, resolveWatchSettings } from '../domain/watchlist.ts';
+import type { ScanDeps } from './ports.ts';
+import type { ScanSummary } from './summary.ts';
+
+export interface Target {
+  stkCd: string;
+  settings: WatchSettings;
+}
+
+/** Validates every watchlist item; an invalid one is reported and skipped, never fatal. */
+export async function loadTargets(
+  deps: ScanDeps,
+  codes: string[] | undefined,
+  summary: ScanSummary,
+): Promise<Target[]> {
+  const items = await deps.watchlist.list();
+  const defaultsItem = items.find((item) => item.stk_cd === DEFAULTS_KEY);
+  const byCode = new Map<string, Record<string, unknown>>();
+  for (const item of items) {
+    if (item.stk_cd === DEFAULTS_KEY) continue;
+    byCode.set(String(item.stk_cd), item);
+  }
+  const wanted = codes ?? [...byCode.keys()].sort();
+  const targets: Target[] = [];
+  for (const stkCd of wanted) {
+    const item = byCode.get(stkCd) ?? { stk_cd: stkCd };
+    const resolved = resolveWatchSettings(item, defaultsItem);
+    if (!resolved.ok) {
+      const message = formatWatchProblems(resolved);
+      summary.invalid_items.push({ stk_cd: resolved.stkCd, problems: resolved.problems, message });
+      deps.logger.warn('invalid watchlist item skipped', { stk_cd: resolved.stkCd, problems: resolved.problems });
+      continue;
+    }
+    // An explicit --codes list scans the code even when disabled: the user asked.
+    if (!resolved.settings.enabled && codes === undefined) continue;
+    targets.push({ stkCd: resolved.settings.stkCd, settings: resolved.settings });
+  }
+  return targets;
+}
+
+/**
+ * Codes this run has not finished yet, least recently checked first, so that
+ * codes a cut-short run did not reach are the first the next run takes.
+ */
+export async function orderTargets(deps: ScanDeps, targets: Target[], runId: string): Promise<Target[]> {
+  if (targets.length === 0) return [];
+  const states = await deps.history.codeStates(targets.map((t) => t.stkCd));
+  return targets
+    .filter((t) => states.get(t.stkCd)?.lastRunId !== runId)
+    .map((t, index) => ({ t, index, checkedAt: states.get(t.stkCd)?.checkedAt ?? '' }))
+    .sort((a, b) => (a.checkedAt < b.checkedAt ? -1 : a.checkedAt > b.checkedAt ? 1 : a.index - b.index))
+    .map((x) => x.t);
+}
