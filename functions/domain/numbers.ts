@@ -1,7 +1,8 @@
 // Kiwoom's number strings, read exactly. Every ka10008 field is a string that
 // may carry a sign ("+26.10", "-3441"), zero padding ("000123"), nothing at
-// all ("") or the saturated 4294967295. Parsing never goes through a float and
-// never turns "unknown" into 0: "" is null, not Number("") === 0.
+// all ("") or the saturated 4294967295 (also signed, "-4294967295", and with
+// decimals, "4294967295.00"). Parsing never goes through a float and never
+// turns "unknown" into 0: "" is null, not Number("") === 0.
 import type { PriceDirection, TradingDay } from './types.ts';
 
 /** The unsigned 32-bit maximum: Kiwoom's placeholder for a value it does not have. */
@@ -105,7 +106,7 @@ function signed(sign: string, magnitude: number): number {
 
 /**
  * A whole number (share count, won) from Kiwoom's string form.
- * `""` and the saturated 4294967295 are null (unknown).
+ * `""` and the saturated 4294967295, whatever its sign, are null (unknown).
  */
 export function parseKiwoomInteger(
   raw: string,
@@ -117,7 +118,9 @@ export function parseKiwoomInteger(
   const parts = integerParts(raw, fail);
   if (parts === null) return null;
   const { sign, digits } = parts;
-  if (sign !== '-' && isSaturated(digits)) return null;
+  // Signed fields carry the placeholder with a sign too ("-4294967295"): no
+  // real holding or daily change is four billion shares, in either direction.
+  if (isSaturated(digits)) return null;
   const magnitude = safeFromDigits(digits);
   if (magnitude === null) throw fail('is out of the safe integer range');
   if (options.unsigned && sign === '-' && magnitude !== 0) throw fail('is negative, which this field cannot be');
@@ -126,8 +129,8 @@ export function parseKiwoomInteger(
 
 /**
  * A percentage with at most two decimals as integer basis points:
- * "+26.10" → 2610, "26.1" → 2610, "-0.05" → -5. `""` and a bare
- * 4294967295 are null.
+ * "+26.10" → 2610, "26.1" → 2610, "-0.05" → -5. `""` and the saturated
+ * 4294967295 ("-4294967295", "4294967295.00") are null.
  */
 export function parseBasisPoints(raw: string, field: string, stkCd: string): number | null {
   const fail = failure(raw, field, stkCd);
@@ -136,7 +139,7 @@ export function parseBasisPoints(raw: string, field: string, stkCd: string): num
   const match = DECIMAL.exec(raw);
   if (!match) throw fail('is not a number');
   const [, sign = '', whole = '', fraction] = match;
-  if (fraction === undefined && sign !== '-' && isSaturated(whole)) return null;
+  if (isSaturated(whole) && /^0*$/.test(fraction ?? '')) return null;
   if (fraction !== undefined && fraction.length > 2) throw fail('has more than two decimals');
   // Concatenating the digit strings is the exact ×100: no float ever holds 26.1.
   const magnitude = safeFromDigits(whole + (fraction ?? '').padEnd(2, '0'));
@@ -153,7 +156,9 @@ export interface KiwoomPrice {
 
 /**
  * `close_pric`: the sign is the direction against the previous close, not a
- * negative price ("-65000" is 65,000 won, down). `""` and 4294967295 are null.
+ * negative price ("-65000" is 65,000 won, down). `""`, 4294967295 and a zero
+ * price ("0", "+0": no trade printed a close) are null. No rule reads the
+ * price, so an unknown one must not cost the day its other figures.
  */
 export function parseKiwoomPrice(raw: string, field: string, stkCd: string): KiwoomPrice | null {
   const fail = failure(raw, field, stkCd);
@@ -163,7 +168,7 @@ export function parseKiwoomPrice(raw: string, field: string, stkCd: string): Kiw
   if (isSaturated(digits)) return null;
   const price = safeFromDigits(digits);
   if (price === null) throw fail('is out of the safe integer range');
-  if (price === 0) throw fail('is not a positive price');
+  if (price === 0) return null;
   return { price, direction: sign === '+' ? 'up' : sign === '-' ? 'down' : 'unchanged' };
 }
 

@@ -38,6 +38,14 @@ describe('parseKiwoomInteger', () => {
     expect(parseKiwoomInteger(raw, 'poss_stkcnt', STK)).toBeNull();
   });
 
+  it.each(['-4294967295', '-0004294967295'])('reads the signed placeholder %s on a signed field as unknown', (raw) => {
+    expect(parseKiwoomInteger(raw, 'chg_qty', STK)).toBeNull();
+  });
+
+  it('reads the signed placeholder on an unsigned field as unknown, not as a negative holding', () => {
+    expect(parseKiwoomInteger('-4294967295', 'poss_stkcnt', STK, { unsigned: true })).toBeNull();
+  });
+
   it('reads "-0" as a zero without sign', () => {
     expect(Object.is(parseKiwoomInteger('-0', 'chg_qty', STK), 0)).toBe(true);
   });
@@ -131,8 +139,15 @@ describe('parseBasisPoints', () => {
     expect(parseBasisPoints('', 'limit_exh_rt', STK)).toBeNull();
   });
 
-  it('reads the saturated 4294967295 as unknown', () => {
-    expect(parseBasisPoints('4294967295', 'limit_exh_rt', STK)).toBeNull();
+  it.each(['4294967295', '-4294967295', '+4294967295', '4294967295.00', '-4294967295.00', '4294967295.0'])(
+    'reads the saturated %s as unknown',
+    (raw) => {
+      expect(parseBasisPoints(raw, 'limit_exh_rt', STK)).toBeNull();
+    },
+  );
+
+  it('reads a value next to the placeholder as a value', () => {
+    expect(parseBasisPoints('4294967295.01', 'wght', STK)).toBe(429496729501);
   });
 
   it('rejects more than two decimals', () => {
@@ -171,9 +186,12 @@ describe('parseKiwoomPrice', () => {
     expect(parseKiwoomPrice('', 'close_pric', STK)).toBeNull();
   });
 
-  it('rejects a zero price', () => {
-    const error = thrown(() => parseKiwoomPrice('0', 'close_pric', STK));
-    expect((error as RowValueError).reason).toBe('is not a positive price');
+  it.each(['0', '+0', '-0', '000'])('reads the zero price %j as unknown, not as an invalid row', (raw) => {
+    expect(parseKiwoomPrice(raw, 'close_pric', STK)).toBeNull();
+  });
+
+  it.each(['-4294967295', '+4294967295'])('reads the signed placeholder %s as unknown', (raw) => {
+    expect(parseKiwoomPrice(raw, 'close_pric', STK)).toBeNull();
   });
 
   it('rejects a double sign', () => {
@@ -221,7 +239,8 @@ describe('number parsing properties', () => {
   it('reads back every safe basis-point value formatted as Kiwoom does', () => {
     fc.assert(
       fc.property(fc.maxSafeInteger(), fc.boolean(), (bp, sign) => {
-        expect(parseBasisPoints(formatBasisPoints(bp, { sign }), 'limit_exh_rt', STK)).toBe(bp);
+        const saturated = Math.abs(bp) === 429496729500;
+        expect(parseBasisPoints(formatBasisPoints(bp, { sign }), 'limit_exh_rt', STK)).toBe(saturated ? null : bp);
       }),
     );
   });
@@ -231,7 +250,7 @@ describe('number parsing properties', () => {
       fc.property(fc.maxSafeInteger(), fc.boolean(), fc.nat(6), (value, plus, padding) => {
         const sign = value < 0 ? '-' : plus && value > 0 ? '+' : '';
         const raw = `${sign}${'0'.repeat(padding)}${Math.abs(value)}`;
-        const saturated = Math.abs(value) === 4294967295 && sign !== '-';
+        const saturated = Math.abs(value) === 4294967295;
         expect(parseKiwoomInteger(raw, 'chg_qty', STK)).toBe(saturated ? null : value);
       }),
     );

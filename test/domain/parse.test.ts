@@ -140,6 +140,16 @@ describe('parseRow', () => {
     expect([snapshot.closePrice, snapshot.closeDirection]).toEqual([null, null]);
   });
 
+  it.each(['0', '+0'])('reads a close price of %j as an unknown price, keeping the row and its rate', (close) => {
+    const snapshot = parseRow(STK, rawRow({ close_pric: close, limit_exh_rt: '+49.05' }));
+    expect([snapshot.closePrice, snapshot.closeDirection, snapshot.limitExhRtBp]).toEqual([null, null, 4905]);
+  });
+
+  it('reads the signed placeholder on chg_qty and the decimal one on limit_exh_rt as unknown', () => {
+    const snapshot = parseRow(STK, rawRow({ chg_qty: '-4294967295', limit_exh_rt: '4294967295.00', wght: '-4294967295.00' }));
+    expect([snapshot.chgQty, snapshot.limitExhRtBp, snapshot.wghtBp]).toEqual([null, null, null]);
+  });
+
   it('reads saturated holdings as unknown', () => {
     expect(parseRow(STK, rawRow({ poss_stkcnt: '4294967295' })).possStkcnt).toBeNull();
   });
