@@ -310,18 +310,15 @@ export class HistoryStore {
   }
 
   /**
-   * A code's new and revised days and its state in as few round trips as
-   * possible (one BatchWriteItem for a typical evening). The state goes last,
-   * so it never names a day that was not stored.
+   * A code's new and revised days, then its state. Two steps, never one
+   * batch: BatchWriteItem may serve the state and hand days back
+   * unprocessed, and a state that names a day not stored would make the
+   * next run take that day for evaluated. If the days fail, the state stays
+   * where it was and the next run evaluates them again.
    */
   async saveCode(list: readonly StoredSnapshot[], state: CodeState): Promise<void> {
-    const byKey = new Map<string, Record<string, unknown>>();
-    for (const stored of list) {
-      const item = toSnapshotItem(stored);
-      byKey.set(`${item.pk}\u0000${item.sk}`, item as unknown as Record<string, unknown>);
-    }
-    const requests = [...byKey.values(), toCodeStateItem(state)].map((Item) => ({ PutRequest: { Item } }));
-    await this.batchWrite(requests);
+    await this.putSnapshots(list);
+    await this.putCodeState(state);
   }
 
   async putCodeState(state: CodeState): Promise<void> {

@@ -1,4 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchIncompleteError } from '../../functions/store/errors.ts';
 import { HistoryStore, type CodeState } from '../../functions/store/history-store.ts';
@@ -120,5 +120,51 @@ describe('HistoryStore batch retries', () => {
     const { doc } = throttlingClient(Number.POSITIVE_INFINITY);
     const throttled = new HistoryStore(doc, 'history', { maxAttempts: 3, sleep: async () => {} });
     await expect(throttled.putSnapshots([storedSnapshot()])).rejects.toBeInstanceOf(BatchIncompleteError);
+  });
+});
+
+describe('HistoryStore saving a code', () => {
+  /**
+   * DynamoDB Local behind a partition that stays throttled for snapshots:
+   * every BatchWriteItem is served for the other items and hands the
+   * snapshots back unprocessed, as a hot partition would after every retry.
+   */
+  function snapshotsThrottled(): DynamoDBDocumentClient {
+    const real = localClients().doc;
+    const doc = {
+      async send(command: unknown) {
+        if (!(command instanceof BatchWriteCommand)) return real.send(command as never);
+        const [table, requests] = Object.entries(command.input.RequestItems ?? {})[0] as [string, { PutRequest?: { Item?: Record<string, unknown> } }[]];
+        const isSnapshot = (r: (typeof requests)[number]) => String(r.PutRequest?.Item?.pk).startsWith('SNAP#');
+        const served = requests.filter((r) => !isSnapshot(r));
+        if (served.length > 0) await real.send(new BatchWriteCommand({ RequestItems: { [table]: served } }));
+        return { UnprocessedItems: { [table]: requests.filter(isSnapshot) } };
+      },
+    };
+    return doc as unknown as DynamoDBDocumentClient;
+  }
+
+  it('never stores the state ahead of days that stayed unprocessed', async () => {
+    const { historyTable } = await uniqueTables();
+    const throttled = new HistoryStore(snapshotsThrottled(), historyTable, { maxAttempts: 2, sleep: async () => {} });
+    const reader = new HistoryStore(localClients().doc, historyTable);
+    await reader.saveCode([storedSnapshot({ stkCd: 'SA0001', dt: '20250102' })], codeState('SA0001', { lastDt: '20250102' }));
+
+    const next = [storedSnapshot({ stkCd: 'SA0001', dt: '20250103' })];
+    await expect(throttled.saveCode(next, codeState('SA0001', { lastDt: '20250103', lastRunId: 'run-2' }))).rejects.toBeInstanceOf(
+      BatchIncompleteError,
+    );
+
+    const state = (await reader.codeStates(['SA0001'])).get('SA0001');
+    expect([state?.lastDt, state?.lastRunId]).toEqual(['20250102', 'run-1']);
+    expect((await reader.recentSnapshots('SA0001', 5)).map((s) => s.snapshot.dt)).toEqual(['20250102']);
+  });
+
+  it('stores the days and then the state', async () => {
+    const { historyTable } = await uniqueTables();
+    const history = new HistoryStore(localClients().doc, historyTable);
+    await history.saveCode(days('20250102', 30).map((dt) => storedSnapshot({ stkCd: 'SA0002', dt })), codeState('SA0002', { lastDt: '20250131' }));
+    expect((await history.codeStates(['SA0002'])).get('SA0002')?.lastDt).toBe('20250131');
+    expect(await history.recentSnapshots('SA0002', 100)).toHaveLength(30);
   });
 });
