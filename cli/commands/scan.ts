@@ -92,7 +92,7 @@ export function humanSummary(s: ScanSummary): string {
     const rates = Object.entries(s.kiwoom.learned_rate_per_second).map(([api, r]) => `${api} ${r.toFixed(2)}/s`);
     lines.push(`kiwoom: ${s.kiwoom.calls} calls, ${s.kiwoom.rate_limited} rate-limited answers, rate ${rates.join(', ') || 'n/a'}`);
   }
-  if (s.stopped) lines.push(`STOPPED: ${s.stopped.reason}: ${s.stopped.error}`);
+  if (s.stopped) lines.push(`stopped: ${s.stopped.reason} (${s.stopped.error})`);
   for (const f of s.codes_failed) lines.push(`failed ${f.stk_cd}: ${f.reason}: ${f.error}`);
   for (const i of s.invalid_items) lines.push(`invalid item skipped: ${i.message}`);
   if (s.codes_without_rows.length > 0) lines.push(`no rows from Kiwoom (nothing to evaluate): ${s.codes_without_rows.join(', ')}`);

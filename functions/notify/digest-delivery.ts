@@ -13,11 +13,13 @@ import {
   type DigestContext,
 } from '../domain/messages.ts';
 import type { RuleId, TradingDay } from '../domain/types.ts';
-import type { LedgerEntry, LedgerMessage } from '../store/alert-ledger.ts';
+import type { ClaimResult, LedgerEntry, LedgerMessage } from '../store/alert-ledger.ts';
+import type { LeaseFence } from '../store/fence.ts';
 
 export interface DigestLedger {
   markSent(stkCd: string, dt: TradingDay, rule: RuleId, messageId: string): Promise<unknown>;
   markFailed(stkCd: string, dt: TradingDay, rule: RuleId, error: string): Promise<unknown>;
+  claim(entry: LedgerEntry, fence: LeaseFence): Promise<ClaimResult>;
 }
 
 export interface DigestPublisher {
@@ -43,13 +45,17 @@ export interface DigestDelivery {
 /**
  * Publishes `entries` (sent and suppressed ones are skipped; the same alert
  * twice is carried once) as digests of at most DIGEST_MAX_ALERTS alerts.
- * Never throws for a publish failure: it is recorded on the entries.
+ * Never throws for a publish failure: it is recorded on the entries. With a
+ * fence, every entry is first claimed for publishing under the scan's
+ * lease: one another scan has sent meanwhile is left out, and a lost lease
+ * (LeaseLostError) publishes nothing at all.
  */
 export async function deliverDigest(
   ledger: DigestLedger,
   publisher: DigestPublisher,
   entries: readonly LedgerEntry[],
   context: DigestContext,
+  fence?: LeaseFence,
 ): Promise<DigestDelivery> {
   const delivery: DigestDelivery = { digests: [], sent: [], failed: [], unreadable: [], unconfirmed: [] };
   const byId = new Map<string, { entry: LedgerEntry; payload: AlertPayload }>();
@@ -59,6 +65,11 @@ export async function deliverDigest(
       byId.set(entry.alertId, { entry, payload: parseAlertPayload(entry.message.messageJson) });
     } catch (error) {
       delivery.unreadable.push({ entry, error: errorText(error) });
+    }
+  }
+  if (fence) {
+    for (const [alertId, { entry }] of byId) {
+      if (!(await ledger.claim(entry, fence)).claimed) byId.delete(alertId);
     }
   }
   for (const batch of digestBatches([...byId.values()])) {

@@ -10,10 +10,11 @@ import { buildAlertMessage, snsMessageJson, type AlertMessage } from '../domain/
 import { isSnoozed } from '../domain/rules.ts';
 import type { Alert, Snapshot, WatchSettings } from '../domain/types.ts';
 import { CallAbortedError, KiwoomError } from '../kiwoom/errors.ts';
+import { LeaseLostError } from '../store/errors.ts';
 import { evaluateCode, type CodeEvaluation, type Outcome } from './evaluate.ts';
 import type { CodeState, LedgerEntry, NewLedgerEntry, ScanDeps, StoredSnapshot } from './ports.ts';
 import { publishEntry } from './publish.ts';
-import type { RunContext } from './run-context.ts';
+import { stopForLostLease, type RunContext } from './run-context.ts';
 import { errorText, type CodeProgress } from './summary.ts';
 import type { Target } from './targets.ts';
 
@@ -127,7 +128,10 @@ function reportDryRun(run: RunContext, alerts: readonly ComposedAlert[]): number
 
 /**
  * The ledger first (whatever happens next, each alert is remembered), then
- * the code's days and state. Returns the entries still to be published.
+ * the code's days and state. Every write that another scan would act on (a
+ * ledger entry, the code's state) is fenced by this scan's lease, so a scan
+ * that lost it learns so here and leaves nothing behind for others to
+ * publish. Returns the entries still to be published.
  */
 async function commitCode(
   run: RunContext,
@@ -137,6 +141,7 @@ async function commitCode(
   lastDt: string | undefined,
 ): Promise<LedgerEntry[]> {
   const { deps, summary } = run;
+  const fence = run.lease?.fence;
   const toPublish: LedgerEntry[] = [];
   for (const { alert, message, snoozed } of alerts) {
     const entry: NewLedgerEntry = {
@@ -149,16 +154,17 @@ async function commitCode(
     };
     if (snoozed) {
       // Snoozed: remembered and visible in the history, never published.
-      const result = await deps.ledger.recordSuppressed({ ...entry, reason: `snoozed until ${settings.snoozeUntil}` });
+      const result = await deps.ledger.recordSuppressed({ ...entry, reason: `snoozed until ${settings.snoozeUntil}` }, fence);
       if (result.created) summary.alerts_suppressed += 1;
       continue;
     }
-    const result = await deps.ledger.record(entry);
+    const result = await deps.ledger.record(entry, fence);
     if (result.created) toPublish.push(result.entry);
     else if (result.existing.status === 'pending' || result.existing.status === 'failed') toPublish.push(result.existing);
     else summary.alerts_already_sent += 1;
   }
-  await deps.history.saveCode(evaluation.toStore, codeStateAfter(run, settings.stkCd, evaluation.toStore, lastDt));
+  const state = codeStateAfter(run, settings.stkCd, evaluation.toStore, lastDt);
+  await deps.history.saveCode(evaluation.toStore, state, fence ? { fence, now: deps.now() } : undefined);
   return toPublish;
 }
 
@@ -180,7 +186,7 @@ async function publishCode(run: RunContext, toPublish: readonly LedgerEntry[]): 
   }
   let published = 0;
   for (const entry of toPublish) {
-    if (await publishEntry(run.deps, entry, run.summary)) published += 1;
+    if (await publishEntry(run, entry)) published += 1;
   }
   return published;
 }
@@ -222,6 +228,12 @@ function reportFailure(run: RunContext, error: unknown, progress: CodeProgress):
     progress.notReached = true;
     summary.codes_not_reached.push(stkCd);
     deps.logger.info('code cut short; left for the next invocation', { stk_cd: stkCd });
+  } else if (error instanceof LeaseLostError) {
+    // Another scan holds the lease now and takes this code; this one stops.
+    stopForLostLease(run, error);
+    progress.error = undefined;
+    progress.notReached = true;
+    summary.codes_not_reached.push(stkCd);
   } else if (error instanceof KiwoomError && error.stopsRun) {
     // Bad credentials, live/mock mismatch, IP not allowed: every code would
     // fail the same way, so stop with one message instead of one per code

@@ -3,8 +3,9 @@
 // them; tests may hand in the same real adapters pointed at local parts.
 import type { RuleId, TradingDay } from '../domain/types.ts';
 import type { Ka10008Source } from '../kiwoom/types.ts';
-import type { CodeState, StoredSnapshot } from '../store/history-store.ts';
-import type { LedgerEntry, LedgerMessage, NewLedgerEntry, RecordResult } from '../store/alert-ledger.ts';
+import type { CodeState, Fenced, StoredSnapshot } from '../store/history-store.ts';
+import type { ClaimResult, LedgerEntry, LedgerMessage, NewLedgerEntry, RecordResult } from '../store/alert-ledger.ts';
+import type { LeaseFence } from '../store/fence.ts';
 import type { LeaseAcquisition } from '../store/lease.ts';
 
 export interface Log {
@@ -14,8 +15,9 @@ export interface Log {
   error(message: string, extra?: object): void;
 }
 
-export type { StoredSnapshot, CodeState } from '../store/history-store.ts';
-export type { LedgerEntry, NewLedgerEntry, RecordResult, LedgerMessage } from '../store/alert-ledger.ts';
+export type { StoredSnapshot, CodeState, Fenced } from '../store/history-store.ts';
+export type { ClaimResult, LedgerEntry, NewLedgerEntry, RecordResult, LedgerMessage } from '../store/alert-ledger.ts';
+export type { LeaseFence } from '../store/fence.ts';
 export type { LeaseAcquisition } from '../store/lease.ts';
 
 export interface SnapshotStore {
@@ -23,12 +25,13 @@ export interface SnapshotStore {
   putSnapshots(list: readonly StoredSnapshot[]): Promise<void>;
   codeStates(stkCds: readonly string[]): Promise<Map<string, CodeState>>;
   putCodeState(state: CodeState): Promise<void>;
-  saveCode(list: readonly StoredSnapshot[], state: CodeState): Promise<void>;
+  saveCode(list: readonly StoredSnapshot[], state: CodeState, fenced?: Fenced): Promise<void>;
 }
 
 export interface Ledger {
-  record(entry: NewLedgerEntry): Promise<RecordResult>;
-  recordSuppressed(entry: NewLedgerEntry & { reason: string }): Promise<RecordResult>;
+  record(entry: NewLedgerEntry, fence?: LeaseFence): Promise<RecordResult>;
+  recordSuppressed(entry: NewLedgerEntry & { reason: string }, fence?: LeaseFence): Promise<RecordResult>;
+  claim(entry: LedgerEntry, fence: LeaseFence): Promise<ClaimResult>;
   markSent(stkCd: string, dt: TradingDay, rule: RuleId, messageId: string): Promise<unknown>;
   markFailed(stkCd: string, dt: TradingDay, rule: RuleId, error: string): Promise<unknown>;
   unsent(): Promise<LedgerEntry[]>;
@@ -36,8 +39,13 @@ export interface Ledger {
 
 export interface RunLease {
   acquire(holder: string, ttlMs: number, now: Date): Promise<LeaseAcquisition>;
-  renew(holder: string, ttlMs: number, now: Date): Promise<boolean>;
-  release(holder: string): Promise<unknown>;
+  renew(holder: string, ttlMs: number, now: Date, epoch?: number): Promise<boolean>;
+  release(holder: string, epoch?: number): Promise<unknown>;
+}
+
+/** A repeating timer: `every` starts it, the function it returns stops it. */
+export interface Ticker {
+  every(ms: number, tick: () => unknown): () => void;
 }
 
 export interface Publisher {
@@ -63,4 +71,6 @@ export interface ScanDeps {
   now: () => Date;
   /** Milliseconds this invocation may still work (Lambda's remaining time, or the CLI's --deadline). */
   remainingMs: () => number;
+  /** Drives the lease renewal (default: a real interval timer). */
+  ticker?: Ticker;
 }

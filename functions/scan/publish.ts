@@ -1,22 +1,50 @@
 // The publish step: ledger entries to SNS, one message per alert or one
 // digest per run, each entry marked sent only by the publish that carried it.
 import { deliverDigest } from '../notify/digest-delivery.ts';
-import type { LedgerEntry, LedgerMessage, ScanDeps } from './ports.ts';
-import { errorText, type ScanSummary } from './summary.ts';
+import { LeaseLostError } from '../store/errors.ts';
+import type { LedgerEntry, LedgerMessage } from './ports.ts';
+import type { RunContext } from './run-context.ts';
+import { errorText } from './summary.ts';
 
 /** Alerts recorded but not yet sent by an earlier run (a failed publish, a crash). */
-export async function retryUnsent(deps: ScanDeps, summary: ScanSummary): Promise<void> {
-  const unsent = await deps.ledger.unsent();
+export async function retryUnsent(run: RunContext): Promise<void> {
+  const unsent = await run.deps.ledger.unsent();
   for (const entry of unsent) {
     if (entry.status === 'sent') continue;
-    const ok = await publishEntry(deps, entry, summary);
-    if (ok) summary.alerts_retried += 1;
+    const ok = await publishEntry(run, entry);
+    if (ok) run.summary.alerts_retried += 1;
   }
 }
 
-/** One alert, one SNS message; false when the publish failed (the entry stays unsent). */
-export async function publishEntry(deps: ScanDeps, entry: LedgerEntry, summary: ScanSummary): Promise<boolean> {
+/**
+ * Claims the entry for this scan, fenced by its lease, so a scan that lost
+ * the lease never publishes. Throws LeaseLostError; false when another scan
+ * sent the entry meanwhile (or the claim could not be written: it stays
+ * unsent for the next run).
+ */
+async function claimed(run: RunContext, entry: LedgerEntry): Promise<boolean> {
+  const fence = run.lease?.fence;
+  if (!fence) return true;
+  try {
+    const claim = await run.deps.ledger.claim(entry, fence);
+    if (!claim.claimed && claim.entry?.status === 'sent') run.summary.alerts_already_sent += 1;
+    return claim.claimed;
+  } catch (error) {
+    if (error instanceof LeaseLostError) throw error;
+    run.summary.alerts_failed += 1;
+    run.deps.logger.error('could not claim an alert for publishing; the next run retries it', {
+      alert_id: entry.alertId,
+      error: errorText(error),
+    });
+    return false;
+  }
+}
+
+/** One alert, one SNS message; false when it was not published (the entry stays unsent unless sent by another scan). */
+export async function publishEntry(run: RunContext, entry: LedgerEntry): Promise<boolean> {
+  const { deps, summary } = run;
   if (!deps.publisher) return false;
+  if (!(await claimed(run, entry))) return false;
   let messageId: string;
   try {
     ({ messageId } = await deps.publisher.publish(entry.message));
@@ -46,17 +74,13 @@ export async function publishEntry(deps: ScanDeps, entry: LedgerEntry, summary: 
 }
 
 /** The run's digest: this run's entries and any an earlier run left unsent, in one message. */
-export async function sendDigest(
-  deps: ScanDeps,
-  runId: string,
-  recorded: LedgerEntry[],
-  summary: ScanSummary,
-): Promise<void> {
+export async function sendDigest(run: RunContext): Promise<void> {
+  const { deps, summary } = run;
   if (!deps.publisher) return;
   // The unsent index may not list an entry recorded a moment ago: merge both.
-  const entries = [...(await deps.ledger.unsent()), ...recorded];
+  const entries = [...(await deps.ledger.unsent()), ...run.recorded];
   if (entries.length === 0) return;
-  const delivery = await deliverDigest(deps.ledger, deps.publisher, entries, { runId });
+  const delivery = await deliverDigest(deps.ledger, deps.publisher, entries, { runId: run.runId }, run.lease?.fence);
   const carried = [...delivery.sent, ...delivery.unconfirmed.map((u) => u.entry)];
   summary.digests_published += delivery.digests.length;
   summary.alerts_published += carried.length;

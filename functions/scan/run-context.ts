@@ -1,5 +1,7 @@
 // What every step of one scan run shares: its dependencies, its options, its
 // id, the summary it fills in and, in digest mode, the entries it recorded.
+import { LeaseLostError } from '../store/errors.ts';
+import type { LeaseKeeper } from './lease-keeper.ts';
 import type { LedgerEntry, ScanDeps } from './ports.ts';
 import type { CodeProgress, ScanSummary } from './summary.ts';
 
@@ -40,4 +42,29 @@ export interface RunContext {
   recorded: LedgerEntry[];
   /** Ends the Kiwoom work of codes in flight when the run stops or time is nearly up. */
   stop: AbortController;
+  /** The lease this run holds; null in a dry run, which writes nothing. */
+  lease: LeaseKeeper | null;
+}
+
+/** What the summary says when another scan took the lease over. */
+export const LEASE_LOST = 'lease lost';
+
+/** The run has lost its lease: it publishes nothing more and stops, once. */
+export function stopForLostLease(run: RunContext, error: LeaseLostError): void {
+  run.lease?.noteLost();
+  // Codes in flight end their Kiwoom work now: the scan holding the lease takes them.
+  run.stop.abort();
+  if (run.summary.stopped?.reason === LEASE_LOST) return;
+  run.summary.stopped = { reason: LEASE_LOST, error: `${error.message}: another scan took the lease over` };
+  run.deps.logger.error('scan stopped: lease lost; another scan took over and this one publishes nothing more', {
+    run_id: run.runId,
+  });
+}
+
+/** Stopped for any reason, the lease lost included (a renewal may notice before a fenced write does). */
+export function isStopping(run: RunContext): boolean {
+  if (run.lease?.lost && run.summary.stopped === null) {
+    stopForLostLease(run, new LeaseLostError(run.lease.fence.scope, run.lease.fence.holder));
+  }
+  return run.summary.stopped !== null;
 }

@@ -10,10 +10,12 @@
 // A re-run finds the days stored and the entries sent, and sends nothing.
 import { randomUUID } from 'node:crypto';
 import { deadlineSignal } from '../kiwoom/abort.ts';
+import { LeaseLostError } from '../store/errors.ts';
 import { scanOneCode } from './code-scan.ts';
+import { intervalTicker, LeaseKeeper } from './lease-keeper.ts';
 import type { ScanDeps } from './ports.ts';
 import { retryUnsent, sendDigest } from './publish.ts';
-import type { RunContext, ScanOptions } from './run-context.ts';
+import { isStopping, LEASE_LOST, stopForLostLease, type RunContext, type ScanOptions } from './run-context.ts';
 import { finish, newSummary, type ScanSummary } from './summary.ts';
 import { loadTargets, orderTargets, type Target } from './targets.ts';
 
@@ -38,37 +40,45 @@ export async function runScan(deps: ScanDeps, options: ScanOptions): Promise<Sca
 
   // One scan at a time per app key: tokens invalidate each other and two scans
   // would share one allowance. A dry run writes nothing, so takes no lease.
-  const holder = options.leaseHolder ?? runId;
+  let lease: LeaseKeeper | null = null;
   if (!options.dryRun) {
-    const lease = await deps.lease.acquire(holder, options.leaseTtlMs, deps.now());
-    if (!lease.acquired) {
-      summary.lease_held = { holder: lease.holder, expires_at: lease.expiresAt.toISOString() };
+    const taken = await LeaseKeeper.take(deps.lease, {
+      holder: options.leaseHolder ?? runId,
+      ttlMs: options.leaseTtlMs,
+      now: deps.now,
+      ticker: deps.ticker ?? intervalTicker,
+      logger: deps.logger,
+    });
+    if ('held' in taken) {
+      summary.lease_held = { holder: taken.held.holder, expires_at: taken.held.expiresAt.toISOString() };
       summary.done = true;
       summary.codes_not_reached = targets.map((t) => t.stkCd);
       deps.logger.warn('another scan holds the lease; nothing to do', summary.lease_held);
       return finish(deps, summary, statsAtStart);
     }
+    lease = taken.keeper;
   }
 
-  const run: RunContext = { deps, options, runId, summary, recorded: [], stop };
+  const run: RunContext = { deps, options, runId, summary, recorded: [], lease, stop };
+  const digest = options.delivery === 'digest';
+  let codesStarted = false;
   try {
-    const digest = options.delivery === 'digest';
     // Digest mode: what earlier runs left unsent rides in this run's digest.
-    if (deps.publisher && !digest) await retryUnsent(deps, summary);
+    if (deps.publisher && !digest) await retryUnsent(run);
     const queue = await orderTargets(deps, targets, runId);
-    await scanCodes(run, queue, holder);
+    codesStarted = true;
+    await scanCodes(run, queue);
     const finishing = summary.codes_not_reached.length === 0 || summary.stopped !== null;
     // One digest per run: a Step Functions slice that leaves codes for the
     // next slice leaves its entries pending; the last slice sends them all.
-    if (deps.publisher && digest && finishing) await sendDigest(deps, runId, run.recorded, summary);
+    if (deps.publisher && digest && finishing && summary.stopped?.reason !== LEASE_LOST) await sendDigest(run);
+  } catch (error) {
+    if (!(error instanceof LeaseLostError)) throw error;
+    stopForLostLease(run, error);
+    // Lost while retrying earlier alerts: no code was started, the scan holding the lease takes them all.
+    if (!codesStarted) summary.codes_not_reached = targets.map((t) => t.stkCd);
   } finally {
-    if (!options.dryRun) {
-      await deps.lease.release(holder).catch((error: unknown) => {
-        deps.logger.warn('could not release the lease; it expires by itself', {
-          error: String(error),
-        });
-      });
-    }
+    await lease?.release();
   }
   // What the limiters learned, kept for the next container (errors are only logged).
   await deps.kiwoom.saveLearned?.();
@@ -76,26 +86,16 @@ export async function runScan(deps: ScanDeps, options: ScanOptions): Promise<Sca
   return finish(deps, summary, statsAtStart);
 }
 
-async function scanCodes(run: RunContext, queue: Target[], holder: string): Promise<void> {
+async function scanCodes(run: RunContext, queue: Target[]): Promise<void> {
   const { deps, options, summary } = run;
   const reserveMs = options.reserveMs ?? 30_000;
   const concurrency = Math.max(1, options.concurrency ?? 4);
   let next = 0;
-  let lastRenewal = deps.now().getTime();
-  let leaseLost = false;
 
   const worker = async (): Promise<void> => {
     for (;;) {
-      if (summary.stopped || leaseLost || run.stop.signal.aborted) return;
+      if (isStopping(run) || run.stop.signal.aborted) return;
       if (deps.remainingMs() < reserveMs) return;
-      if (!options.dryRun && deps.now().getTime() - lastRenewal > options.leaseTtlMs / 3) {
-        lastRenewal = deps.now().getTime();
-        if (!(await deps.lease.renew(holder, options.leaseTtlMs, deps.now()))) {
-          leaseLost = true;
-          summary.stopped = { reason: 'lease lost: another scan took over', error: 'LeaseLost' };
-          return;
-        }
-      }
       const target = queue[next];
       if (!target) return;
       next += 1;

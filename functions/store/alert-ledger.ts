@@ -14,6 +14,7 @@ import {
 import { alertIdOf, type RuleId, type TradingDay } from '../domain/types.ts';
 import { batchGetConsistent, type BackoffOptions } from './batch.ts';
 import { CorruptItemError, isConditionalCheckFailed, LedgerEntryNotFoundError } from './errors.ts';
+import { FencedConditionFailed, fencedWrite, type LeaseFence } from './fence.ts';
 import { ALERT_PREFIX, alertKey } from './keys.ts';
 import { UNSENT_INDEX, UNSENT_MARK } from './tables.ts';
 
@@ -73,6 +74,9 @@ export interface NewLedgerEntry {
 
 export type RecordResult = { created: true; entry: LedgerEntry } | { created: false; existing: LedgerEntry };
 
+/** `claimed`: this scan may publish the entry now; otherwise the entry as it is (sent, suppressed). */
+export type ClaimResult = { claimed: true } | { claimed: false; entry: LedgerEntry | undefined };
+
 export interface LedgerQuery {
   stkCd?: string;
   /** Only alerts for trading days on or after this one. */
@@ -101,10 +105,47 @@ export class AlertLedger {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Creates a pending entry unless one exists for (code, day, rule); then returns that one untouched. */
-  async record(entry: NewLedgerEntry): Promise<RecordResult> {
+  /**
+   * Creates a pending entry unless one exists for (code, day, rule); then
+   * returns that one untouched. With a fence, only while the lease holds.
+   */
+  async record(entry: NewLedgerEntry, fence?: LeaseFence): Promise<RecordResult> {
     const created = newLedgerEntry(entry, 'pending', this.now().toISOString());
-    return this.create(created, { ...toLedgerItem(created), unsent: UNSENT_MARK });
+    return this.create(created, { ...toLedgerItem(created), unsent: UNSENT_MARK }, fence);
+  }
+
+  /**
+   * Claims an unsent entry for publishing, in one transaction with the
+   * lease check: throws LeaseLostError once another scan took the lease, so
+   * a scan that lost it never publishes. An entry another scan has sent (or
+   * that was suppressed) meanwhile is not claimed. The entry stays in the
+   * unsent index until markSent: a crash after the claim leaves it for the
+   * next run.
+   */
+  async claim(entry: Pick<LedgerEntry, 'stkCd' | 'dt' | 'rule'>, fence: LeaseFence): Promise<ClaimResult> {
+    const at = this.now();
+    try {
+      await fencedWrite(this.doc, fence, at, {
+        Update: {
+          TableName: this.tableName,
+          Key: alertKey(entry.stkCd, entry.dt, entry.rule),
+          UpdateExpression: 'SET claimed_epoch = :epoch, claimed_at = :at ADD claims :one',
+          ConditionExpression: 'attribute_exists(pk) AND (#status = :pending OR #status = :failed)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':epoch': fence.epoch,
+            ':at': at.toISOString(),
+            ':one': 1,
+            ':pending': 'pending',
+            ':failed': 'failed',
+          },
+        },
+      });
+      return { claimed: true };
+    } catch (error) {
+      if (!(error instanceof FencedConditionFailed)) throw error;
+      return { claimed: false, entry: await this.get(entry.stkCd, entry.dt, entry.rule) };
+    }
   }
 
   /**
@@ -112,13 +153,13 @@ export class AlertLedger {
    * `suppressed`, out of the unsent index, the message kept. An existing
    * entry for (code, day, rule), whatever its status, is returned untouched.
    */
-  async recordSuppressed(entry: SuppressedLedgerEntry): Promise<RecordResult> {
+  async recordSuppressed(entry: SuppressedLedgerEntry, fence?: LeaseFence): Promise<RecordResult> {
     const created: LedgerEntry = {
       ...newLedgerEntry(entry, 'suppressed', this.now().toISOString()),
       suppressedReason: entry.reason.slice(0, LAST_ERROR_MAX),
     };
     // No `unsent` attribute: a suppressed entry never enters the retry index.
-    return this.create(created, toLedgerItem(created));
+    return this.create(created, toLedgerItem(created), fence);
   }
 
   /**
@@ -267,14 +308,14 @@ export class AlertLedger {
   }
 
   /** Puts `item` (the form of `created`) unless an entry exists for its key; then returns that one. */
-  private async create(created: LedgerEntry, item: Record<string, unknown>): Promise<RecordResult> {
+  private async create(created: LedgerEntry, item: Record<string, unknown>, fence?: LeaseFence): Promise<RecordResult> {
+    const put = { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' };
     try {
-      await this.doc.send(
-        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
+      if (fence) await fencedWrite(this.doc, fence, this.now(), { Put: put });
+      else await this.doc.send(new PutCommand(put));
       return { created: true, entry: created };
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
+      if (!isConditionalCheckFailed(error) && !(error instanceof FencedConditionFailed)) throw error;
       // The document client does not unmarshall an error's Item, so read it back.
       const existing = await this.get(created.stkCd, created.dt, created.rule);
       if (!existing) throw error; // deleted between the two calls: let the caller retry

@@ -20,6 +20,7 @@ import {
 } from '../domain/types.ts';
 import { BATCH_WRITE_LIMIT, batchGetConsistent, chunk, untilProcessed, type BackoffOptions } from './batch.ts';
 import { CorruptItemError } from './errors.ts';
+import { fencedWrite, type LeaseFence } from './fence.ts';
 import { codeStateKey, snapshotKey, SNAPSHOT_PREFIX } from './keys.ts';
 
 export interface StoredSnapshot {
@@ -34,6 +35,12 @@ export interface StoredSnapshot {
   storedAt: string;
   /** 'replay' for history stored by replay/backfill: never evaluated by the scan. */
   storedBy?: string;
+}
+
+/** A write that only happens while the scan's lease holds, judged at `now` by the scan's clock. */
+export interface Fenced {
+  fence: LeaseFence;
+  now: Date;
 }
 
 export interface CodeState {
@@ -314,11 +321,15 @@ export class HistoryStore {
    * batch: BatchWriteItem may serve the state and hand days back
    * unprocessed, and a state that names a day not stored would make the
    * next run take that day for evaluated. If the days fail, the state stays
-   * where it was and the next run evaluates them again.
+   * where it was and the next run evaluates them again. With a fence, the
+   * state is written only while the scan's lease holds: a scan that lost it
+   * learns so here, before it publishes anything of this code.
    */
-  async saveCode(list: readonly StoredSnapshot[], state: CodeState): Promise<void> {
+  async saveCode(list: readonly StoredSnapshot[], state: CodeState, fenced?: Fenced): Promise<void> {
     await this.putSnapshots(list);
-    await this.putCodeState(state);
+    const put = { TableName: this.tableName, Item: toCodeStateItem(state) };
+    if (fenced) await fencedWrite(this.doc, fenced.fence, fenced.now, { Put: put });
+    else await this.doc.send(new PutCommand(put));
   }
 
   async putCodeState(state: CodeState): Promise<void> {

@@ -83,7 +83,7 @@ function emptyStores(): Pick<ScanDeps, 'history' | 'ledger'> {
       putCodeState: unexpected,
       saveCode: unexpected,
     },
-    ledger: { unsent: async () => [], record: unexpected, recordSuppressed: unexpected, markSent: unexpected, markFailed: unexpected },
+    ledger: { unsent: async () => [], record: unexpected, recordSuppressed: unexpected, markSent: unexpected, markFailed: unexpected, claim: unexpected },
   };
 }
 

@@ -9,7 +9,7 @@ import { createKiwoomClient, type KiwoomClient } from '../../functions/kiwoom/cl
 import { LimiterRegistry } from '../../functions/kiwoom/limiter.ts';
 import type { AppCredentials } from '../../functions/kiwoom/types.ts';
 import { SnsAlertPublisher } from '../../functions/notify/sns-publisher.ts';
-import type { Log, Publisher, ScanDeps } from '../../functions/scan/ports.ts';
+import type { Log, Publisher, ScanDeps, Ticker } from '../../functions/scan/ports.ts';
 import { runScan, type ScanOptions, type ScanSummary } from '../../functions/scan/scan.ts';
 import { AlertLedger, type LedgerEntry } from '../../functions/store/alert-ledger.ts';
 import { HistoryStore, type StoredSnapshot } from '../../functions/store/history-store.ts';
@@ -37,7 +37,22 @@ export interface HarnessOptions {
 }
 
 export interface EveningOptions
-  extends Partial<Pick<ScanOptions, 'codes' | 'runId' | 'runStartedAt' | 'leaseHolder' | 'maxDaysPerCode' | 'reserveMs' | 'concurrency' | 'onProgress' | 'dryRun'>> {
+  extends Partial<
+    Pick<
+      ScanOptions,
+      | 'codes'
+      | 'runId'
+      | 'runStartedAt'
+      | 'leaseHolder'
+      | 'leaseTtlMs'
+      | 'delivery'
+      | 'maxDaysPerCode'
+      | 'reserveMs'
+      | 'concurrency'
+      | 'onProgress'
+      | 'dryRun'
+    >
+  > {
   /** KST wall-clock time of the run on the evening's day (default 18:30). */
   timeKst?: string;
   /** Serve every story up to the evening's day first (default true). */
@@ -46,6 +61,8 @@ export interface EveningOptions
   kiwoom?: ScanDeps['kiwoom'];
   logger?: Log;
   remainingMs?: () => number;
+  /** The lease renewal timer (default: a real interval); a ManualTicker freezes or steps it. */
+  ticker?: Ticker;
 }
 
 export const silentLog: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -156,6 +173,7 @@ export class PipelineHarness {
       logger: options.logger ?? silentLog,
       now: () => this.now,
       remainingMs: options.remainingMs ?? (() => Number.POSITIVE_INFINITY),
+      ...(options.ticker === undefined ? {} : { ticker: options.ticker }),
     };
   }
 
@@ -180,7 +198,8 @@ export class PipelineHarness {
       leaseHolder: options.leaseHolder,
       dayCutoffKst: DAY_CUTOFF_KST,
       maxDaysPerCode: options.maxDaysPerCode ?? MAX_DAYS_PER_CODE,
-      leaseTtlMs: LEASE_TTL_MS,
+      leaseTtlMs: options.leaseTtlMs ?? LEASE_TTL_MS,
+      ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
       reserveMs: options.reserveMs ?? 0,
       concurrency: options.concurrency,
       onProgress: options.onProgress,
@@ -236,4 +255,50 @@ export function payloads(received: readonly ReceivedAlert[]): Record<string, unk
 /** `alert_id`s of received alerts, sorted. */
 export function alertIds(received: readonly ReceivedAlert[]): string[] {
   return received.map((r) => r.attributes.alert_id ?? '').sort();
+}
+
+/**
+ * The lease renewal timer under the test's hand: nothing fires until `tick()`
+ * (a process frozen between two instructions never renews); `tick()` runs
+ * every registered renewal and waits for it.
+ */
+export class ManualTicker implements Ticker {
+  readonly #ticks = new Set<() => unknown>();
+
+  every(_ms: number, tick: () => unknown): () => void {
+    this.#ticks.add(tick);
+    return () => this.#ticks.delete(tick);
+  }
+
+  async tick(): Promise<void> {
+    await Promise.all([...this.#ticks].map((tick) => tick()));
+  }
+
+  /** Renewals still scheduled (0 once every scan that took a lease has finished). */
+  get scheduled(): number {
+    return this.#ticks.size;
+  }
+}
+
+/**
+ * Kiwoom that stalls on one code: its first page waits until `release()`
+ * (a slow answer, a hung connection), everything else goes straight through.
+ * `reached` resolves when the stalled request has begun.
+ */
+export function stallOn(inner: ScanDeps['kiwoom'], stalled: string) {
+  let reachedIt!: () => void;
+  let releaseIt!: () => void;
+  const reached = new Promise<void>((resolve) => (reachedIt = resolve));
+  const released = new Promise<void>((resolve) => (releaseIt = resolve));
+  const source: ScanDeps['kiwoom'] = {
+    stats: () => inner.stats?.() ?? { calls: 0, rateLimitedAnswers: 0, learnedRatePerSecond: {} },
+    async *ka10008Pages(stkCd, options) {
+      if (stkCd === stalled) {
+        reachedIt();
+        await released;
+      }
+      yield* inner.ka10008Pages(stkCd, options);
+    },
+  };
+  return { source, reached, release: () => releaseIt() };
 }

@@ -134,7 +134,7 @@ describe('HistoryStore saving a code', () => {
     const doc = {
       async send(command: unknown) {
         if (!(command instanceof BatchWriteCommand)) return real.send(command as never);
-        const [table, requests] = Object.entries(command.input.RequestItems ?? {})[0] as [string, { PutRequest?: { Item?: Record<string, unknown> } }[]];
+        const [table, requests] = Object.entries(command.input.RequestItems ?? {})[0] as [string, { PutRequest?: { Item: Record<string, unknown> | undefined } }[]];
         const isSnapshot = (r: (typeof requests)[number]) => String(r.PutRequest?.Item?.pk).startsWith('SNAP#');
         const served = requests.filter((r) => !isSnapshot(r));
         if (served.length > 0) await real.send(new BatchWriteCommand({ RequestItems: { [table]: served } }));
