@@ -30,10 +30,12 @@ export function registerScanCommand(program: Command): void {
       const logger = stderrLogger(options.verbose === true);
       const started = Date.now();
       const deadline = options.deadline;
-      const kiwoom = createKiwoom(config, createTokenSource(config, aws, logger), logger, aws, { dryRun });
+      const tokens = createTokenSource(config, aws, logger);
+      const kiwoom = createKiwoom(config, tokens, logger, aws, { dryRun });
       const deps = buildScanDeps(config, aws, kiwoom, {
         dryRun,
         logger,
+        tokens,
         remainingMs: () => (deadline === undefined ? Number.POSITIVE_INFINITY : started + deadline - Date.now()),
       });
       const summary = await runScan(deps, {

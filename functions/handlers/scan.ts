@@ -130,12 +130,14 @@ const logger = fromPowertools(powertoolsLogger);
 const metrics = new Metrics();
 const aws = createAwsClients(config);
 // One client per container: its token cache and learned rate outlive an invocation.
-const kiwoom: KiwoomClient = createKiwoom(config, createTokenSource(config, aws, logger), logger, aws);
+const tokens = createTokenSource(config, aws, logger);
+const kiwoom: KiwoomClient = createKiwoom(config, tokens, logger, aws);
 
 export const handler = middy((event: unknown, context: Context) => {
   const deps = buildScanDeps(config, aws, kiwoom, {
     dryRun: false,
     logger,
+    tokens,
     remainingMs: () => context.getRemainingTimeInMillis(),
   });
   return run(deps, config, metrics, event);

@@ -35,6 +35,7 @@ import {
 } from '../kiwoom/secrets-token-source.ts';
 import { TokenIssuerLock, TokenLockBusyError, tokenLockScope } from '../kiwoom/token-lock.ts';
 import { describeError, tokenIssuer, type TokenIssuer } from '../kiwoom/token.ts';
+import { appKeyId } from '../kiwoom/app-key-id.ts';
 import type { AppCredentials, IssuedToken } from '../kiwoom/types.ts';
 
 /** Renew when the stored token has less than this left (the hourly schedule's default). */
@@ -112,7 +113,8 @@ async function issueExclusively(deps: TokenDeps, event: TokenEvent): Promise<Tok
       });
       return { renewed: false, expires_at: issued.expiresAt.toISOString() };
     }
-    await deps.store.writeToken(issued);
+    // The key's id rides along so the deployed scan scopes its lease as a CLI scan with the same key does.
+    await deps.store.writeToken(issued, appKeyId(credentials.appKey));
     deps.metrics.addMetric('TokenIssued', MetricUnit.Count, 1);
     deps.logger.info('token issued', { action: event.action, reason, expires_at: issued.expiresAt.toISOString() });
     return { renewed: true, expires_at: issued.expiresAt.toISOString() };

@@ -24,6 +24,9 @@ import { raceAbort } from './abort.ts';
 import { MIN_REISSUE_INTERVAL_MS } from './token.ts';
 import type { AppCredentials, IssuedToken, TokenSource } from './types.ts';
 
+/** A token as the secret holds it, with the non-secret id of the app key it was issued for (when written). */
+export type StoredToken = IssuedToken & { appKeyId?: string };
+
 /** Refresh this long before expiry, as the vendor's own client does. */
 export const TOKEN_REFRESH_MARGIN_MS = 10 * 60_000;
 
@@ -48,11 +51,13 @@ export {
 
 // ── the token secret's JSON ──────────────────────────────────────────────────
 
-/** The token secret: `{"token","expires_dt":"YYYYMMDDHHmmss" (KST),"expires_at":ISO}`. */
+/** The token secret: `{"token","expires_dt":"YYYYMMDDHHmmss" (KST),"expires_at":ISO,"app_key_id"}`. */
 export interface TokenSecretValue {
   token: string;
   expires_dt: string;
   expires_at: string;
+  /** appKeyId() of the app key: scopes the scan lease the same way a CLI run with that key does. */
+  app_key_id?: string;
 }
 
 /** SHA-256 (hex) of a token: how the scan names a rejected token without sending it. */
@@ -66,16 +71,17 @@ export function formatExpiresDt(expiresAt: Date): string {
   return kst.slice(0, 19).replace(/[-T:]/g, '');
 }
 
-export function toTokenSecretValue(issued: IssuedToken): TokenSecretValue {
+export function toTokenSecretValue(issued: IssuedToken, appKeyId?: string): TokenSecretValue {
   return {
     token: issued.token,
     expires_dt: formatExpiresDt(issued.expiresAt),
     expires_at: issued.expiresAt.toISOString(),
+    ...(appKeyId === undefined ? {} : { app_key_id: appKeyId }),
   };
 }
 
 /** The stored token, or undefined when the secret is empty, a placeholder or unparsable. */
-export function parseTokenSecret(text: string | undefined): IssuedToken | undefined {
+export function parseTokenSecret(text: string | undefined): StoredToken | undefined {
   if (text === undefined) return undefined;
   let value: unknown;
   try {
@@ -84,11 +90,11 @@ export function parseTokenSecret(text: string | undefined): IssuedToken | undefi
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { token, expires_at: expiresAtText } = value as Record<string, unknown>;
+  const { token, expires_at: expiresAtText, app_key_id: id } = value as Record<string, unknown>;
   if (typeof token !== 'string' || token.trim() === '' || typeof expiresAtText !== 'string') return undefined;
   const expiresAt = new Date(expiresAtText);
   if (Number.isNaN(expiresAt.getTime())) return undefined;
-  return { token, expiresAt };
+  return { token, expiresAt, ...(typeof id === 'string' && id !== '' ? { appKeyId: id } : {}) };
 }
 
 /** The app credentials secret: `{"appkey":"…","secretkey":"…"}`. */
@@ -133,7 +139,7 @@ export class TokenSecretStore {
     this.#appSecretArn = options.appSecretArn;
   }
 
-  async readToken(): Promise<IssuedToken | undefined> {
+  async readToken(): Promise<StoredToken | undefined> {
     try {
       const answer = await this.#secrets.send(new GetSecretValueCommand({ SecretId: this.#tokenSecretArn }));
       return parseTokenSecret(answer.SecretString);
@@ -144,12 +150,12 @@ export class TokenSecretStore {
     }
   }
 
-  async writeToken(issued: IssuedToken): Promise<void> {
+  async writeToken(issued: IssuedToken, appKeyId?: string): Promise<void> {
     try {
       await this.#secrets.send(
         new PutSecretValueCommand({
           SecretId: this.#tokenSecretArn,
-          SecretString: JSON.stringify(toTokenSecretValue(issued)),
+          SecretString: JSON.stringify(toTokenSecretValue(issued, appKeyId)),
         }),
       );
     } catch (error) {
@@ -217,7 +223,7 @@ export class SecretsManagerTokenSource implements TokenSource {
   readonly #now: () => Date;
   readonly #marginMs: number;
   readonly #minRefreshMs: number;
-  #cached: IssuedToken | undefined;
+  #cached: StoredToken | undefined;
   #lastRefreshAt = Number.NEGATIVE_INFINITY;
   #refreshing: Promise<string> | undefined;
   #renewing: Promise<string> | undefined;
@@ -255,6 +261,15 @@ export class SecretsManagerTokenSource implements TokenSource {
     if (current === undefined || current.token === rejected || !this.#isUsable(current)) return undefined;
     this.#cached = current;
     return current.token;
+  }
+
+  /**
+   * The app key id the token function wrote beside the token, or undefined
+   * while the secret holds a token issued before it wrote one.
+   */
+  async appKeyId(): Promise<string | undefined> {
+    if (this.#cached?.appKeyId !== undefined) return this.#cached.appKeyId;
+    return (await this.#store.readToken())?.appKeyId;
   }
 
   #isFresh(token: IssuedToken): boolean {

@@ -2,9 +2,9 @@
 // wiring for the Lambda handler and the CLI, so the deployed code path is the
 // tested one. Deployed, the token comes from Secrets Manager (one issuer, the
 // token function); locally, the client issues tokens from the app key itself.
-import { createHash } from 'node:crypto';
 import type { AwsClients } from '../aws-clients.ts';
 import type { Config } from '../config.ts';
+import { appKeyId } from '../kiwoom/app-key-id.ts';
 import { KiwoomClient } from '../kiwoom/client.ts';
 import type { KiwoomLogger } from '../kiwoom/logger.ts';
 import { SecretsManagerTokenSource } from '../kiwoom/secrets-token-source.ts';
@@ -14,7 +14,7 @@ import { SnsAlertPublisher } from '../notify/sns-publisher.ts';
 import { AlertLedger } from '../store/alert-ledger.ts';
 import { DynamoAllowanceStore } from '../store/allowance-store.ts';
 import { HistoryStore } from '../store/history-store.ts';
-import { DynamoLease } from '../store/lease.ts';
+import { DynamoLease, type LeaseScope } from '../store/lease.ts';
 import { WatchlistStore } from '../store/watchlist-store.ts';
 import type { Log, ScanDeps } from './ports.ts';
 
@@ -23,14 +23,35 @@ export interface WiringOptions {
   logger: Log & KiwoomLogger;
   remainingMs: () => number;
   now?: () => Date;
+  /** The token source the Kiwoom client uses; deployed, it also knows the app key's id. */
+  tokens?: TokenSource;
 }
 
 /** Who shares one token and one allowance: the app key (or, deployed, the token secret standing for it). */
 export function kiwoomIdentity(config: Config): string {
   const k = config.kiwoom;
-  const basis = k.tokenSecretArn ?? k.appKey ?? 'anonymous';
   // Hashed: the identity names the lease item, and an app key must never be stored or logged.
-  return createHash('sha256').update(basis).digest('hex').slice(0, 16);
+  return appKeyId(k.tokenSecretArn ?? k.appKey ?? 'anonymous');
+}
+
+/**
+ * What the scan lease is scoped to: the app key's id, computed from
+ * KIWOOM_APPKEY by the CLI and read from the token secret (where the token
+ * function wrote it) when deployed, so a `kfa scan` and the deployed scan
+ * with the same app key exclude each other.
+ */
+export function leaseScope(config: Config, tokens: TokenSource | undefined, logger: Log): LeaseScope {
+  const k = config.kiwoom;
+  if (k.tokenSecretArn === undefined) return appKeyId(k.appKey ?? 'anonymous');
+  const source = tokens instanceof SecretsManagerTokenSource ? tokens : undefined;
+  return async () => {
+    const id = await source?.appKeyId();
+    if (id !== undefined) return id;
+    // A token issued before the token function wrote the id: until it next
+    // issues one (at least daily), the lease is the deployment's own.
+    logger.warn('the token secret has no app_key_id yet; the scan lease is scoped to the token secret until the next token', {});
+    return kiwoomIdentity(config);
+  };
 }
 
 export function createTokenSource(config: Config, aws: AwsClients, logger: KiwoomLogger): TokenSource {
@@ -90,7 +111,7 @@ export function buildScanDeps(
     watchlist: new WatchlistStore(aws.doc, config.watchlistTable),
     history: new HistoryStore(aws.doc, config.historyTable),
     ledger: new AlertLedger(aws.doc, config.historyTable, { now }),
-    lease: new DynamoLease(aws.doc, config.historyTable, kiwoomIdentity(config)),
+    lease: new DynamoLease(aws.doc, config.historyTable, leaseScope(config, options.tokens, options.logger)),
     publisher:
       options.dryRun || !config.alertTopicArn ? null : new SnsAlertPublisher(aws.sns, config.alertTopicArn),
     logger: options.logger,
