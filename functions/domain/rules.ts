@@ -92,23 +92,25 @@ export function evaluateDay(input: DayInput): DayEvaluation {
   let disarmedDown = state.disarmedDownBp.filter((t) => settings.belowBp.includes(t));
   const configured = (direction: AlertDirection, t: number): boolean =>
     (direction === 'up' ? settings.aboveBp : settings.belowBp).includes(t);
-  // Lowering confirm_days to 1 leaves nothing to confirm: pending crossings are forgotten.
-  let pending = confirmDays > 1 ? (state.pendingCrossings ?? []).filter((p) => configured(p.direction, p.thresholdBp)) : [];
+  let pending = (state.pendingCrossings ?? []).filter((p) => configured(p.direction, p.thresholdBp));
   // Crossings that alert today (at once, or confirmed after confirm_days).
   let up: ConfirmedCrossing | null = null;
   let down: ConfirmedCrossing | null = null;
 
   if (currentBp !== null) {
-    if (confirmDays > 1) {
-      // A pending crossing survives only days that stay past T; a day without
-      // a rate (Kiwoom did not say) neither counts nor breaks the run.
-      pending = pending
-        .filter((p) => isPast(p.direction, p.thresholdBp, currentBp))
-        .map((p) => ({ ...p, days: p.days + 1 }));
-    }
+    // confirm_days lowered while a crossing was pending: the days it has
+    // already stayed past T meet the new setting, so it is confirmed now
+    // rather than forgotten (it was never alerted).
+    const met = pending.filter((p) => p.days >= confirmDays);
+    // A pending crossing survives only days that stay past T; a day without
+    // a rate (Kiwoom did not say) neither counts nor breaks the run.
+    pending = pending
+      .filter((p) => p.days < confirmDays && isPast(p.direction, p.thresholdBp, currentBp))
+      .map((p) => ({ ...p, days: p.days + 1 }));
     if (previousBp !== null) {
-      const pendingUp = pending.filter((p) => p.direction === 'up').map((p) => p.thresholdBp);
-      const pendingDown = pending.filter((p) => p.direction === 'down').map((p) => p.thresholdBp);
+      const waiting = [...met, ...pending];
+      const pendingUp = waiting.filter((p) => p.direction === 'up').map((p) => p.thresholdBp);
+      const pendingDown = waiting.filter((p) => p.direction === 'down').map((p) => p.thresholdBp);
       const crossedUp = crossingUp(previousBp, currentBp, settings.aboveBp, [...disarmedUp, ...pendingUp]);
       const crossedDown = crossingDown(previousBp, currentBp, settings.belowBp, [...disarmedDown, ...pendingDown]);
       if (confirmDays === 1) {
@@ -120,12 +122,10 @@ export function evaluateDay(input: DayInput): DayEvaluation {
         pending = [...pending, ...started('up', crossedUp), ...started('down', crossedDown)];
       }
     }
-    if (confirmDays > 1) {
-      const due = pending.filter((p) => p.days >= confirmDays);
-      pending = pending.filter((p) => p.days < confirmDays);
-      up = confirmedCrossing('up', due);
-      down = confirmedCrossing('down', due);
-    }
+    const due = [...met, ...pending.filter((p) => p.days >= confirmDays)];
+    pending = pending.filter((p) => p.days < confirmDays);
+    up = mergeCrossings('up', up, confirmedCrossing('up', due));
+    down = mergeCrossings('down', down, confirmedCrossing('down', due));
   }
 
   if (previousBp !== null && currentBp !== null) {
@@ -234,6 +234,20 @@ function confirmedCrossing(direction: AlertDirection, due: readonly PendingCross
   if (!crossing) return null;
   const furthest = mine.find((p) => p.thresholdBp === crossing.furthestBp);
   return { ...crossing, ...(furthest ? { sinceDt: furthest.sinceDt } : {}) };
+}
+
+/** Today's own crossing and crossings confirmed today, in one direction: one alert naming all of them. */
+function mergeCrossings(
+  direction: AlertDirection,
+  today: ConfirmedCrossing | null,
+  confirmed: ConfirmedCrossing | null,
+): ConfirmedCrossing | null {
+  if (!today || !confirmed) return today ?? confirmed;
+  const ordered = sortedDistinct([...today.thresholdsBp, ...confirmed.thresholdsBp]);
+  if (direction === 'down') ordered.reverse();
+  const crossing = toCrossing(ordered) as Crossing;
+  const sinceDt = crossing.furthestBp === confirmed.furthestBp ? confirmed.sinceDt : undefined;
+  return { ...crossing, ...(sinceDt !== undefined ? { sinceDt } : {}) };
 }
 
 function crossingFinding(

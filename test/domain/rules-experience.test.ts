@@ -110,6 +110,43 @@ describe('confirm_days', () => {
     expect(second?.state.pendingCrossings).toEqual([{ direction: 'up', thresholdBp: 4900, sinceDt: dtOf(1), days: 2 }]);
   });
 
+  describe('lowered while a crossing is pending', () => {
+    /** Days 0–2 under confirm_days 3 (crossing on day 1, pending 2 days), then day 3 under `after`. */
+    function loweredOnDay3(after: WatchSettings, day3Bp = 4940) {
+      const before = evaluateHistory(confirm3, rates([4850, 4920, 4930]), EMPTY_RULE_STATE);
+      const state = before.at(-1)?.state ?? EMPTY_RULE_STATE;
+      return evaluateDay({ settings: after, previous: snapshot(2, { limitExhRtBp: 4930 }), current: snapshot(3, { limitExhRtBp: day3Bp }), state });
+    }
+
+    it('confirms the crossing on the next evaluation when confirm_days drops to 1', () => {
+      const day3 = loweredOnDay3(settings({ aboveBp: [4900], confirmDays: 1 }));
+      expect(day3.findings).toMatchObject([{ rule: 'limit_exh_rt_cross_up', threshold: 4900, since: dtOf(1) }]);
+      expect(day3.state.pendingCrossings ?? []).toEqual([]);
+    });
+
+    it('confirms it on the next evaluation when the days already past reach the new confirm_days', () => {
+      const day3 = loweredOnDay3(settings({ aboveBp: [4900], confirmDays: 2 }));
+      expect(day3.findings).toMatchObject([{ rule: 'limit_exh_rt_cross_up', since: dtOf(1) }]);
+    });
+
+    it('confirms it even if the rate has just fallen back: it stayed past long enough under the new setting', () => {
+      const day3 = loweredOnDay3(settings({ aboveBp: [4900], confirmDays: 1 }), 4880);
+      expect(day3.findings.map((f) => f.rule)).toEqual(['limit_exh_rt_cross_up']);
+    });
+
+    it('alerts once: the confirmed threshold is disarmed for the days after', () => {
+      const lowered = settings({ aboveBp: [4900], confirmDays: 1 });
+      const day3 = loweredOnDay3(lowered);
+      const day4 = evaluateDay({
+        settings: lowered,
+        previous: snapshot(3, { limitExhRtBp: 4940 }),
+        current: snapshot(4, { limitExhRtBp: 4950 }),
+        state: day3.state,
+      });
+      expect(day4.findings).toEqual([]);
+    });
+  });
+
   it('alerts on the crossing day itself, without since, when confirm_days is 1', () => {
     const [finding] = fired('limit_exh_rt_cross_up', settings({ aboveBp: [4900], confirmDays: 1 }), rates([4850, 4920]));
     expect([finding?.dt, finding?.since]).toEqual([dtOf(1), undefined]);
