@@ -32,6 +32,7 @@ export interface Ledger {
   record(entry: NewLedgerEntry, fence?: LeaseFence): Promise<RecordResult>;
   recordSuppressed(entry: NewLedgerEntry & { reason: string }, fence?: LeaseFence): Promise<RecordResult>;
   claim(entry: LedgerEntry, fence: LeaseFence): Promise<ClaimResult>;
+  suppress(entry: LedgerEntry, reason: string, fence?: LeaseFence): Promise<LedgerEntry | undefined>;
   markSent(stkCd: string, dt: TradingDay, rule: RuleId, messageId: string): Promise<unknown>;
   markFailed(stkCd: string, dt: TradingDay, rule: RuleId, error: string): Promise<unknown>;
   unsent(): Promise<LedgerEntry[]>;

@@ -1,5 +1,6 @@
 // The publish step: ledger entries to SNS, one message per alert or one
 // digest per run, each entry marked sent only by the publish that carried it.
+import { isSnoozed } from '../domain/rules.ts';
 import { deliverDigest } from '../notify/digest-delivery.ts';
 import { LeaseLostError } from '../store/errors.ts';
 import type { LedgerEntry, LedgerMessage } from './ports.ts';
@@ -40,10 +41,24 @@ async function claimed(run: RunContext, entry: LedgerEntry): Promise<boolean> {
   }
 }
 
+/**
+ * Snooze is decided at publish time: an entry recorded before its code was
+ * snoozed (a failed publish, an unsent digest) is suppressed now, for good,
+ * instead of published during or after the snooze. True when suppressed.
+ */
+async function suppressedBySnooze(run: RunContext, entry: LedgerEntry): Promise<boolean> {
+  const settings = run.settingsOf(entry.stkCd);
+  if (!settings || !isSnoozed(settings, entry.dt)) return false;
+  const now = await run.deps.ledger.suppress(entry, `snoozed until ${settings.snoozeUntil}`, run.lease?.fence);
+  if (now?.status === 'suppressed') run.summary.alerts_suppressed += 1;
+  return true;
+}
+
 /** One alert, one SNS message; false when it was not published (the entry stays unsent unless sent by another scan). */
 export async function publishEntry(run: RunContext, entry: LedgerEntry): Promise<boolean> {
   const { deps, summary } = run;
   if (!deps.publisher) return false;
+  if (await suppressedBySnooze(run, entry)) return false;
   if (!(await claimed(run, entry))) return false;
   let messageId: string;
   try {
@@ -78,7 +93,10 @@ export async function sendDigest(run: RunContext): Promise<void> {
   const { deps, summary } = run;
   if (!deps.publisher) return;
   // The unsent index may not list an entry recorded a moment ago: merge both.
-  const entries = [...(await deps.ledger.unsent()), ...run.recorded];
+  const entries: LedgerEntry[] = [];
+  for (const entry of [...(await deps.ledger.unsent()), ...run.recorded]) {
+    if (!(await suppressedBySnooze(run, entry))) entries.push(entry);
+  }
   if (entries.length === 0) return;
   const delivery = await deliverDigest(deps.ledger, deps.publisher, entries, { runId: run.runId }, run.lease?.fence);
   const carried = [...delivery.sent, ...delivery.unconfirmed.map((u) => u.entry)];

@@ -1,5 +1,6 @@
 // What every step of one scan run shares: its dependencies, its options, its
 // id, the summary it fills in and, in digest mode, the entries it recorded.
+import type { WatchSettings } from '../domain/types.ts';
 import { LeaseLostError } from '../store/errors.ts';
 import type { LeaseKeeper } from './lease-keeper.ts';
 import type { LedgerEntry, ScanDeps } from './ports.ts';
@@ -44,6 +45,8 @@ export interface RunContext {
   stop: AbortController;
   /** The lease this run holds; null in a dry run, which writes nothing. */
   lease: LeaseKeeper | null;
+  /** Any code's settings as the watchlist says at the start of this run (snooze is decided at publish time). */
+  settingsOf(stkCd: string): WatchSettings | undefined;
 }
 
 /** What the summary says when another scan took the lease over. */

@@ -35,7 +35,7 @@ export async function runScan(deps: ScanDeps, options: ScanOptions): Promise<Sca
   // Kiwoom's counters live as long as the client (a warm Lambda container
   // keeps it); the summary reports this run's share.
   const statsAtStart = deps.kiwoom.stats?.();
-  const targets = await loadTargets(deps, options.codes, summary);
+  const { targets, settingsOf } = await loadTargets(deps, options.codes, summary);
   summary.codes_total = targets.length;
 
   // One scan at a time per app key: tokens invalidate each other and two scans
@@ -59,7 +59,7 @@ export async function runScan(deps: ScanDeps, options: ScanOptions): Promise<Sca
     lease = taken.keeper;
   }
 
-  const run: RunContext = { deps, options, runId, summary, recorded: [], lease, stop };
+  const run: RunContext = { deps, options, runId, summary, recorded: [], lease, stop, settingsOf };
   const digest = options.delivery === 'digest';
   let codesStarted = false;
   try {

@@ -9,12 +9,19 @@ export interface Target {
   settings: WatchSettings;
 }
 
+export interface Watchlist {
+  /** The codes to scan, in watchlist order. */
+  targets: Target[];
+  /** Any code's settings as the watchlist says now (its item over `*`); undefined when its item is invalid. */
+  settingsOf(stkCd: string): WatchSettings | undefined;
+}
+
 /** Validates every watchlist item; an invalid one is reported and skipped, never fatal. */
 export async function loadTargets(
   deps: ScanDeps,
   codes: string[] | undefined,
   summary: ScanSummary,
-): Promise<Target[]> {
+): Promise<Watchlist> {
   const items = await deps.watchlist.list();
   const defaultsItem = items.find((item) => item.stk_cd === DEFAULTS_KEY);
   const byCode = new Map<string, Record<string, unknown>>();
@@ -22,6 +29,10 @@ export async function loadTargets(
     if (item.stk_cd === DEFAULTS_KEY) continue;
     byCode.set(String(item.stk_cd), item);
   }
+  const settingsOf = (stkCd: string): WatchSettings | undefined => {
+    const resolved = resolveWatchSettings(byCode.get(stkCd) ?? { stk_cd: stkCd }, defaultsItem);
+    return resolved.ok ? resolved.settings : undefined;
+  };
   const wanted = codes ?? [...byCode.keys()].sort();
   const targets: Target[] = [];
   for (const stkCd of wanted) {
@@ -37,7 +48,7 @@ export async function loadTargets(
     if (!resolved.settings.enabled && codes === undefined) continue;
     targets.push({ stkCd: resolved.settings.stkCd, settings: resolved.settings });
   }
-  return targets;
+  return { targets, settingsOf };
 }
 
 /**

@@ -163,6 +163,39 @@ export class AlertLedger {
   }
 
   /**
+   * Turns an unsent entry into a suppressed one (its code was snoozed before
+   * it could be published): out of the unsent index, never published by a
+   * run again. A sent entry stays sent; returns the entry as it now is.
+   */
+  async suppress(
+    entry: Pick<LedgerEntry, 'stkCd' | 'dt' | 'rule'>,
+    reason: string,
+    fence?: LeaseFence,
+  ): Promise<LedgerEntry | undefined> {
+    const update = {
+      TableName: this.tableName,
+      Key: alertKey(entry.stkCd, entry.dt, entry.rule),
+      UpdateExpression: 'SET #status = :suppressed, suppressed_reason = :reason, updated_at = :at REMOVE unsent',
+      ConditionExpression: 'attribute_exists(pk) AND (#status = :pending OR #status = :failed)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':suppressed': 'suppressed',
+        ':reason': reason.slice(0, LAST_ERROR_MAX),
+        ':at': this.now().toISOString(),
+        ':pending': 'pending',
+        ':failed': 'failed',
+      },
+    };
+    try {
+      if (fence) await fencedWrite(this.doc, fence, this.now(), { Update: update });
+      else await this.doc.send(new UpdateCommand(update));
+    } catch (error) {
+      if (!isConditionalCheckFailed(error) && !(error instanceof FencedConditionFailed)) throw error;
+    }
+    return this.get(entry.stkCd, entry.dt, entry.rule);
+  }
+
+  /**
    * Notes an on-purpose re-publication. Status, sent_at, message_id and the
    * unsent index stay as they were: a resend neither makes a pending alert
    * sent nor a sent one pending.
