@@ -11,6 +11,7 @@ import { isSnoozed } from '../domain/rules.ts';
 import type { Alert, Snapshot, WatchSettings } from '../domain/types.ts';
 import { CallAbortedError, KiwoomError } from '../kiwoom/errors.ts';
 import { LeaseLostError } from '../store/errors.ts';
+import { KIWOOM_UNAVAILABLE, kiwoomOutcomeOf } from './breaker.ts';
 import { evaluateCode, type CodeEvaluation, type Outcome } from './evaluate.ts';
 import type { CodeState, LedgerEntry, NewLedgerEntry, ScanDeps, StoredSnapshot } from './ports.ts';
 import { publishEntry } from './publish.ts';
@@ -26,8 +27,10 @@ export async function scanOneCode(run: RunContext, target: Target): Promise<void
   const { deps, options } = run;
   const { stkCd, settings } = target;
   const progress: CodeProgress = { stkCd, days: 0, alerts: 0, revisions: 0, deferred: 0 };
+  let failure: string | null = null;
   try {
     const fetched = await fetchCode(deps, stkCd, run.stop.signal);
+    run.breaker.heard('answered');
     if (fetched.rows.length === 0) {
       progress.noRows = true;
       run.summary.codes_without_rows.push(stkCd);
@@ -44,12 +47,21 @@ export async function scanOneCode(run: RunContext, target: Target): Promise<void
       const toPublish = await commitCode(run, settings, evaluation, alerts, fetched.stored[0]?.snapshot.dt);
       progress.alerts = await publishCode(run, toPublish);
     }
-    reportCode(run, plan, progress);
+    failure = reportCode(run, plan, progress);
   } catch (error) {
-    reportFailure(run, error, progress);
+    failure = reportFailure(run, error, progress);
   } finally {
+    if (failure !== null && !options.dryRun) await noteFailure(run, stkCd, failure);
     options.onProgress?.(progress);
   }
+}
+
+/** Remembers a failed attempt, so the code goes after the others next time; bookkeeping only. */
+async function noteFailure(run: RunContext, stkCd: string, error: string): Promise<void> {
+  const failure = { stkCd, failedAt: run.deps.now().toISOString(), runId: run.runId, error };
+  await run.deps.history.recordFailure(failure).catch((cause: unknown) => {
+    run.deps.logger.warn('could not record the failed attempt', { stk_cd: stkCd, error: errorText(cause) });
+  });
 }
 
 interface Fetched {
@@ -191,7 +203,8 @@ async function publishCode(run: RunContext, toPublish: readonly LedgerEntry[]): 
   return published;
 }
 
-function reportCode(run: RunContext, plan: DayPlan, progress: CodeProgress): void {
+/** Adds the code's figures to the summary; returns why it failed, or null. */
+function reportCode(run: RunContext, plan: DayPlan, progress: CodeProgress): string | null {
   const { summary, deps } = run;
   summary.days_processed += progress.days;
   summary.revisions += progress.revisions;
@@ -214,44 +227,61 @@ function reportCode(run: RunContext, plan: DayPlan, progress: CodeProgress): voi
     revisions: progress.revisions,
     deferred: progress.deferred,
   });
+  return progress.error ?? null;
 }
 
-function reportFailure(run: RunContext, error: unknown, progress: CodeProgress): void {
+/** Reports why the code did not finish; returns the failure to remember, or null when it was only not reached. */
+function reportFailure(run: RunContext, error: unknown, progress: CodeProgress): string | null {
   const { summary, deps } = run;
   const stkCd = progress.stkCd;
   const reason = failureReason(error);
+  const outcome = kiwoomOutcomeOf(error);
+  if (outcome !== null) run.breaker.heard(outcome);
   progress.error = `${reason}: ${errorText(error)}`;
   if (error instanceof CallAbortedError) {
     // Time ran out (or the run stopped) mid-code: nothing was written, so
     // the next invocation takes the code first, as if never started.
-    progress.error = undefined;
-    progress.notReached = true;
-    summary.codes_not_reached.push(stkCd);
     deps.logger.info('code cut short; left for the next invocation', { stk_cd: stkCd });
-  } else if (error instanceof LeaseLostError) {
+    return notReached(run, progress);
+  }
+  if (error instanceof LeaseLostError) {
     // Another scan holds the lease now and takes this code; this one stops.
     stopForLostLease(run, error);
-    progress.error = undefined;
-    progress.notReached = true;
-    summary.codes_not_reached.push(stkCd);
-  } else if (error instanceof KiwoomError && error.stopsRun) {
+    return notReached(run, progress);
+  }
+  if (error instanceof KiwoomError && error.stopsRun) {
     // Bad credentials, live/mock mismatch, IP not allowed: every code would
     // fail the same way, so stop with one message instead of one per code
     // (the codes already in flight meet the same error: say it once).
-    if (!summary.stopped) {
-      summary.stopped = { reason, error: errorText(error) };
-      run.stop.abort();
-      deps.logger.error('scan stopped', { stk_cd: stkCd, reason, error: errorText(error) });
-    } else {
-      progress.error = undefined;
-      progress.notReached = true;
-    }
+    if (summary.stopped) return notReached(run, progress);
+    summary.stopped = { reason, error: errorText(error) };
+    run.stop.abort();
+    deps.logger.error('scan stopped', { stk_cd: stkCd, reason, error: errorText(error) });
     // Not done: the next run takes it first.
     summary.codes_not_reached.push(stkCd);
-  } else {
-    summary.codes_failed.push({ stk_cd: stkCd, reason, error: errorText(error) });
-    deps.logger.error('code failed', { stk_cd: stkCd, reason, error: errorText(error) });
+    return null;
   }
+  // Kiwoom failing for everyone: the codes in flight when the breaker opened are not this code's fault.
+  if (summary.stopped?.reason === KIWOOM_UNAVAILABLE) return notReached(run, progress);
+  summary.codes_failed.push({ stk_cd: stkCd, reason, error: errorText(error) });
+  deps.logger.error('code failed', { stk_cd: stkCd, reason, error: errorText(error) });
+  if (run.breaker.open && !summary.stopped) {
+    summary.stopped = {
+      reason: KIWOOM_UNAVAILABLE,
+      error: `${run.breaker.streak} codes in a row failed with transient Kiwoom errors (last: ${errorText(error)}); the other codes are left for the next run`,
+    };
+    // Codes still in flight stop calling Kiwoom now; they are left for the next run.
+    run.stop.abort();
+    deps.logger.error('scan stopped: Kiwoom unavailable', { stk_cd: stkCd, failures_in_a_row: run.breaker.streak });
+  }
+  return progress.error;
+}
+
+function notReached(run: RunContext, progress: CodeProgress): null {
+  progress.error = undefined;
+  progress.notReached = true;
+  run.summary.codes_not_reached.push(progress.stkCd);
+  return null;
 }
 
 /** The days a sparkline shows: stored history plus this run's days, up to `dt`, oldest first. */

@@ -3,7 +3,7 @@
 // them; tests may hand in the same real adapters pointed at local parts.
 import type { RuleId, TradingDay } from '../domain/types.ts';
 import type { Ka10008Source } from '../kiwoom/types.ts';
-import type { CodeState, Fenced, StoredSnapshot } from '../store/history-store.ts';
+import type { CodeFailure, CodeState, Fenced, StoredSnapshot } from '../store/history-store.ts';
 import type { ClaimResult, LedgerEntry, LedgerMessage, NewLedgerEntry, RecordResult } from '../store/alert-ledger.ts';
 import type { LeaseFence } from '../store/fence.ts';
 import type { LeaseAcquisition } from '../store/lease.ts';
@@ -15,7 +15,7 @@ export interface Log {
   error(message: string, extra?: object): void;
 }
 
-export type { StoredSnapshot, CodeState, Fenced } from '../store/history-store.ts';
+export type { StoredSnapshot, CodeState, CodeFailure, Fenced } from '../store/history-store.ts';
 export type { ClaimResult, LedgerEntry, NewLedgerEntry, RecordResult, LedgerMessage } from '../store/alert-ledger.ts';
 export type { LeaseFence } from '../store/fence.ts';
 export type { LeaseAcquisition } from '../store/lease.ts';
@@ -26,6 +26,8 @@ export interface SnapshotStore {
   codeStates(stkCds: readonly string[]): Promise<Map<string, CodeState>>;
   putCodeState(state: CodeState): Promise<void>;
   saveCode(list: readonly StoredSnapshot[], state: CodeState, fenced?: Fenced): Promise<void>;
+  recordFailure(failure: CodeFailure): Promise<void>;
+  codeFailures(stkCds: readonly string[]): Promise<Map<string, CodeFailure>>;
 }
 
 export interface Ledger {

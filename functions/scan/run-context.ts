@@ -2,6 +2,7 @@
 // id, the summary it fills in and, in digest mode, the entries it recorded.
 import type { WatchSettings } from '../domain/types.ts';
 import { LeaseLostError } from '../store/errors.ts';
+import type { KiwoomBreaker } from './breaker.ts';
 import type { LeaseKeeper } from './lease-keeper.ts';
 import type { LedgerEntry, ScanDeps } from './ports.ts';
 import type { CodeProgress, ScanSummary } from './summary.ts';
@@ -47,6 +48,8 @@ export interface RunContext {
   lease: LeaseKeeper | null;
   /** Any code's settings as the watchlist says at the start of this run (snooze is decided at publish time). */
   settingsOf(stkCd: string): WatchSettings | undefined;
+  /** Stops the run when Kiwoom is down for everyone. */
+  breaker: KiwoomBreaker;
 }
 
 /** What the summary says when another scan took the lease over. */

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { deadlineSignal } from '../kiwoom/abort.ts';
 import { LeaseLostError } from '../store/errors.ts';
+import { KiwoomBreaker } from './breaker.ts';
 import { scanOneCode } from './code-scan.ts';
 import { intervalTicker, LeaseKeeper } from './lease-keeper.ts';
 import type { ScanDeps } from './ports.ts';
@@ -59,7 +60,7 @@ export async function runScan(deps: ScanDeps, options: ScanOptions): Promise<Sca
     lease = taken.keeper;
   }
 
-  const run: RunContext = { deps, options, runId, summary, recorded: [], lease, stop, settingsOf };
+  const run: RunContext = { deps, options, runId, summary, recorded: [], lease, stop, settingsOf, breaker: new KiwoomBreaker() };
   const digest = options.delivery === 'digest';
   let codesStarted = false;
   try {
@@ -94,12 +95,17 @@ async function scanCodes(run: RunContext, queue: Target[]): Promise<void> {
 
   const worker = async (): Promise<void> => {
     for (;;) {
-      if (isStopping(run) || run.stop.signal.aborted) return;
-      if (deps.remainingMs() < reserveMs) return;
-      const target = queue[next];
-      if (!target) return;
-      next += 1;
-      await scanOneCode(run, target);
+      if (isStopping(run) || run.stop.signal.aborted || deps.remainingMs() < reserveMs || next >= queue.length) return;
+      // While Kiwoom has not answered yet, or has just failed, one code at a time.
+      if (!(await run.breaker.enter())) return;
+      try {
+        const target = queue[next];
+        if (isStopping(run) || run.stop.signal.aborted || deps.remainingMs() < reserveMs || !target) return;
+        next += 1;
+        await scanOneCode(run, target);
+      } finally {
+        run.breaker.leave();
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));

@@ -52,15 +52,28 @@ export async function loadTargets(
 }
 
 /**
- * Codes this run has not finished yet, least recently checked first, so that
- * codes a cut-short run did not reach are the first the next run takes.
+ * Codes this run has not tried yet, in the order the next slice or run takes
+ * them: codes that did not fail last time, least recently checked first (so
+ * codes a cut-short run did not reach come first), then codes whose last
+ * attempt failed, so that one bad code cannot keep the others out of every
+ * slice. A code tried earlier in the same run, failed or not, waits for the
+ * next run.
  */
 export async function orderTargets(deps: ScanDeps, targets: Target[], runId: string): Promise<Target[]> {
   if (targets.length === 0) return [];
-  const states = await deps.history.codeStates(targets.map((t) => t.stkCd));
+  const codes = targets.map((t) => t.stkCd);
+  const [states, failures] = await Promise.all([deps.history.codeStates(codes), deps.history.codeFailures(codes)]);
   return targets
-    .filter((t) => states.get(t.stkCd)?.lastRunId !== runId)
-    .map((t, index) => ({ t, index, checkedAt: states.get(t.stkCd)?.checkedAt ?? '' }))
-    .sort((a, b) => (a.checkedAt < b.checkedAt ? -1 : a.checkedAt > b.checkedAt ? 1 : a.index - b.index))
+    .filter((t) => states.get(t.stkCd)?.lastRunId !== runId && failures.get(t.stkCd)?.runId !== runId)
+    .map((t, index) => {
+      const checkedAt = states.get(t.stkCd)?.checkedAt ?? '';
+      const failedAt = failures.get(t.stkCd)?.failedAt;
+      return { t, index, checkedAt, failed: failedAt !== undefined && failedAt >= checkedAt ? 1 : 0 };
+    })
+    .sort((a, b) => a.failed - b.failed || compare(a.checkedAt, b.checkedAt) || a.index - b.index)
     .map((x) => x.t);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -43,25 +43,32 @@ export class FencedConditionFailed extends Error {
 /** Concurrent transactions on the lease item (a renewal) cancel each other; try again this often. */
 const CONFLICT_ATTEMPTS = 5;
 
+/** TransactWriteItems takes at most 100 items; the fence takes one. */
+export const FENCED_ITEMS_MAX = 99;
+
 /**
- * Runs `item` only while `fence` holds. Throws LeaseLostError when the lease
- * moved on, FencedConditionFailed when the item's own condition failed.
+ * Runs `items` (at most FENCED_ITEMS_MAX) only while `fence` holds, all or
+ * none. Throws LeaseLostError when the lease moved on, FencedConditionFailed
+ * when an item's own condition failed.
  */
 export async function fencedWrite(
   doc: DynamoDBDocumentClient,
   fence: LeaseFence,
   now: Date,
-  item: FencedItem,
+  items: FencedItem | readonly FencedItem[],
 ): Promise<void> {
+  const writes = (Array.isArray(items) ? items : [items]) as TransactItem[];
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await doc.send(new TransactWriteCommand({ TransactItems: [fence.check(now), item as TransactItem] }));
+      await doc.send(new TransactWriteCommand({ TransactItems: [fence.check(now), ...writes] }));
       return;
     } catch (error) {
       const reasons = cancellationCodes(error);
       if (reasons === null) throw error;
       if (reasons[0] === 'ConditionalCheckFailed') throw fence.lost(error);
-      if (reasons[1] === 'ConditionalCheckFailed') throw new FencedConditionFailed('condition failed', { cause: error });
+      if (reasons.slice(1).includes('ConditionalCheckFailed')) {
+        throw new FencedConditionFailed('condition failed', { cause: error });
+      }
       if (!reasons.includes('TransactionConflict') || attempt >= CONFLICT_ATTEMPTS) throw error;
       await delay(10 * 2 ** attempt * Math.random());
     }

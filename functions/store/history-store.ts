@@ -20,8 +20,8 @@ import {
 } from '../domain/types.ts';
 import { BATCH_WRITE_LIMIT, batchGetConsistent, chunk, untilProcessed, type BackoffOptions } from './batch.ts';
 import { CorruptItemError } from './errors.ts';
-import { fencedWrite, type LeaseFence } from './fence.ts';
-import { codeStateKey, snapshotKey, SNAPSHOT_PREFIX } from './keys.ts';
+import { FENCED_ITEMS_MAX, fencedWrite, type LeaseFence } from './fence.ts';
+import { codeFailureKey, codeStateKey, snapshotKey, SNAPSHOT_PREFIX, type HistoryKey } from './keys.ts';
 
 export interface StoredSnapshot {
   snapshot: Snapshot;
@@ -50,6 +50,19 @@ export interface CodeState {
   /** ISO instant a scan last finished this code. */
   checkedAt: string;
   lastRunId: string;
+}
+
+/**
+ * A scan's failed attempt at a code. Kept apart from the code's state, which
+ * it never changes: it only orders the code after the others next time and
+ * keeps the rest of the same run from trying it again.
+ */
+export interface CodeFailure {
+  stkCd: string;
+  /** ISO instant of the failure. */
+  failedAt: string;
+  runId: string;
+  error: string;
 }
 
 /** Snapshot fields that are numbers, by their attribute name. */
@@ -223,6 +236,16 @@ function toRawRow(value: unknown, where: string): RawRow {
   return row;
 }
 
+/** One item per day; a write may not name the same key twice, so the later version of a day wins. */
+function snapshotItems(list: readonly StoredSnapshot[]): Record<string, unknown>[] {
+  const byKey = new Map<string, Record<string, unknown>>();
+  for (const stored of list) {
+    const item = toSnapshotItem(stored);
+    byKey.set(`${item.pk}\u0000${item.sk}`, { ...item });
+  }
+  return [...byKey.values()];
+}
+
 function toCodeStateItem(state: CodeState): Record<string, unknown> {
   const item: Record<string, unknown> = {
     ...codeStateKey(state.stkCd),
@@ -289,47 +312,77 @@ export class HistoryStore {
   }
 
   async putSnapshots(list: readonly StoredSnapshot[]): Promise<void> {
-    // One batch may not name the same key twice; the later version wins.
-    const byKey = new Map<string, SnapshotItem>();
-    for (const stored of list) {
-      const item = toSnapshotItem(stored);
-      byKey.set(`${item.pk}\u0000${item.sk}`, item);
-    }
-    const requests = [...byKey.values()].map((item) => ({ PutRequest: { Item: { ...item } as Record<string, unknown> } }));
+    const requests = snapshotItems(list).map((Item) => ({ PutRequest: { Item } }));
     await this.batchWrite(requests);
   }
 
   /** States of the codes that have one; codes never scanned are absent from the map. */
-  async codeStates(stkCds: readonly string[]): Promise<Map<string, CodeState>> {
-    const states = new Map<string, CodeState>();
-    const keys: Record<string, unknown>[] = [...new Set(stkCds)].map((stkCd) => ({ ...codeStateKey(stkCd) }));
-    await batchGetConsistent(
-      this.doc,
-      this.tableName,
-      keys,
-      (item) => {
-        const state = fromCodeStateItem(item);
-        states.set(state.stkCd, state);
-      },
-      this.backoff,
-    );
-    return states;
+  codeStates(stkCds: readonly string[]): Promise<Map<string, CodeState>> {
+    return this.perCode(stkCds, codeStateKey, fromCodeStateItem);
+  }
+
+  /** The item under `keyOf(code)` for each code that has one, read by `read`. */
+  private async perCode<T extends { stkCd: string }>(
+    stkCds: readonly string[],
+    keyOf: (stkCd: string) => HistoryKey,
+    read: (item: Record<string, unknown>) => T,
+  ): Promise<Map<string, T>> {
+    const found = new Map<string, T>();
+    const keys = [...new Set(stkCds)].map((stkCd) => ({ ...keyOf(stkCd) }));
+    await batchGetConsistent(this.doc, this.tableName, keys, (item) => {
+      const value = read(item);
+      found.set(value.stkCd, value);
+    }, this.backoff);
+    return found;
   }
 
   /**
-   * A code's new and revised days, then its state. Two steps, never one
-   * batch: BatchWriteItem may serve the state and hand days back
-   * unprocessed, and a state that names a day not stored would make the
-   * next run take that day for evaluated. If the days fail, the state stays
-   * where it was and the next run evaluates them again. With a fence, the
-   * state is written only while the scan's lease holds: a scan that lost it
-   * learns so here, before it publishes anything of this code.
+   * A code's new and revised days, then its state, never the state alone:
+   * a state that names a day not stored would make the next run take that
+   * day for evaluated. Fenced (the scan's own writes), a typical evening is
+   * one transaction with the lease check: days and state together or
+   * nothing, and a scan that lost its lease learns so here, before it
+   * publishes anything of this code. Otherwise (or for more days than one
+   * transaction holds) the days go first in batches, which may hand items
+   * back unprocessed, and the state only once every day is in.
    */
   async saveCode(list: readonly StoredSnapshot[], state: CodeState, fenced?: Fenced): Promise<void> {
-    await this.putSnapshots(list);
+    const days = snapshotItems(list);
     const put = { TableName: this.tableName, Item: toCodeStateItem(state) };
+    // A typical evening (a day or a few, and the state) is one fenced transaction: all or nothing.
+    if (fenced && days.length < FENCED_ITEMS_MAX) {
+      const puts = [...days.map((Item) => ({ Put: { TableName: this.tableName, Item } })), { Put: put }];
+      await fencedWrite(this.doc, fenced.fence, fenced.now, puts);
+      return;
+    }
+    await this.batchWrite(days.map((Item) => ({ PutRequest: { Item } })));
     if (fenced) await fencedWrite(this.doc, fenced.fence, fenced.now, { Put: put });
     else await this.doc.send(new PutCommand(put));
+  }
+
+  async recordFailure(failure: CodeFailure): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...codeFailureKey(failure.stkCd),
+          stk_cd: failure.stkCd,
+          failed_at: failure.failedAt,
+          run_id: failure.runId,
+          error: failure.error.slice(0, 300),
+        },
+      }),
+    );
+  }
+
+  /** The last failed attempt of each code that has one. */
+  codeFailures(stkCds: readonly string[]): Promise<Map<string, CodeFailure>> {
+    return this.perCode(stkCds, codeFailureKey, (item) => ({
+      stkCd: String(item.stk_cd),
+      failedAt: typeof item.failed_at === 'string' ? item.failed_at : '',
+      runId: typeof item.run_id === 'string' ? item.run_id : '',
+      error: typeof item.error === 'string' ? item.error : '',
+    }));
   }
 
   async putCodeState(state: CodeState): Promise<void> {

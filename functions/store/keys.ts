@@ -16,6 +16,9 @@ export const snapshotKey = (stkCd: string, dt: TradingDay): HistoryKey => ({ pk:
 
 export const codeStateKey = (stkCd: string): HistoryKey => ({ pk: `${CODE_STATE_PREFIX}${stkCd}`, sk: 'STATE' });
 
+/** The last failed attempt at a code, beside its state (which a failure never touches). */
+export const codeFailureKey = (stkCd: string): HistoryKey => ({ pk: `${CODE_STATE_PREFIX}${stkCd}`, sk: 'FAILED' });
+
 export const leaseKey = (scope: string): HistoryKey => ({ pk: `${LEASE_PREFIX}${scope}`, sk: 'LEASE' });
 
 export const alertKey = (stkCd: string, dt: TradingDay, rule: RuleId): HistoryKey => ({

@@ -82,8 +82,19 @@ function emptyStores(): Pick<ScanDeps, 'history' | 'ledger'> {
       putSnapshots: unexpected,
       putCodeState: unexpected,
       saveCode: unexpected,
+      // Failed attempts are remembered (they order the next run), nothing else.
+      recordFailure: async () => undefined,
+      codeFailures: async () => new Map(),
     },
-    ledger: { unsent: async () => [], record: unexpected, recordSuppressed: unexpected, markSent: unexpected, markFailed: unexpected, claim: unexpected },
+    ledger: {
+      unsent: async () => [],
+      record: unexpected,
+      recordSuppressed: unexpected,
+      markSent: unexpected,
+      markFailed: unexpected,
+      claim: unexpected,
+      suppress: unexpected,
+    },
   };
 }
 
@@ -121,7 +132,8 @@ describe('the scan handler’s answer', () => {
 
     const size = Buffer.byteLength(JSON.stringify(result), 'utf8');
     expect(size).toBeLessThan(STEP_FUNCTIONS_PAYLOAD_LIMIT / 64);
-    expect(result).toMatchObject({ run_id: 'exec-outage', done: true, outcome: 'finished' });
+    // Kiwoom down for everyone: the circuit breaker stops the run (issue 10), so the state machine fails it.
+    expect(result).toMatchObject({ run_id: 'exec-outage', done: true, outcome: 'stopped' });
     expect(result.summary.codes_total).toBe(5_000);
     expect(result.summary.codes_failed + result.summary.codes_not_reached).toBe(5_000);
     for (const value of Object.values(result.summary)) expect(Array.isArray(value)).toBe(false);

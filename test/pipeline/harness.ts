@@ -212,7 +212,14 @@ export class PipelineHarness {
    * after a run everything is already queued; the wait only bounds "nothing".
    */
   async received(): Promise<ReceivedAlert[]> {
-    return this.subscriber.receive({ waitMs: 100 });
+    // One receive stops at its deadline even mid-queue (a loaded machine, many
+    // alerts): ask again until a receive comes back empty.
+    const all: ReceivedAlert[] = [];
+    for (;;) {
+      const batch = await this.subscriber.receive({ waitMs: 100 });
+      if (batch.length === 0) return all;
+      all.push(...batch);
+    }
   }
 
   /** Every ledger entry, newest day first. */

@@ -88,6 +88,21 @@ describe('HistoryStore code states', () => {
   });
 });
 
+describe('HistoryStore failed attempts', () => {
+  it('remembers the last failed attempt of a code beside its state, without touching the state', async () => {
+    await store.putCodeState(codeState('FA0001'));
+    await store.recordFailure({ stkCd: 'FA0001', failedAt: '2025-01-03T09:30:00.000Z', runId: 'run-2', error: 'HTTP 500' });
+    await store.recordFailure({ stkCd: 'FA0002', failedAt: '2025-01-03T09:31:00.000Z', runId: 'run-2', error: 'HTTP 500' });
+
+    const failures = await store.codeFailures(['FA0001', 'FA0002', 'FA0003']);
+    expect([...failures.keys()].sort()).toEqual(['FA0001', 'FA0002']);
+    expect(failures.get('FA0001')).toMatchObject({ runId: 'run-2', error: 'HTTP 500' });
+    // A code that only ever failed has no state: replay and backfill still treat it as untouched by the scan.
+    expect([...(await store.codeStates(['FA0001', 'FA0002'])).keys()]).toEqual(['FA0001']);
+    expect((await store.codeStates(['FA0001'])).get('FA0001')).toEqual(codeState('FA0001'));
+  });
+});
+
 describe('HistoryStore batch retries', () => {
   /** A document client that hands every request's first item back unprocessed `times` times. */
   function throttlingClient(times: number) {
