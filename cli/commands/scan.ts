@@ -70,6 +70,7 @@ export function progressLine(p: CodeProgress): string {
   if (p.noRows) parts.push('no rows from Kiwoom');
   if (p.revisions) parts.push(`revisions ${p.revisions}`);
   if (p.deferred) parts.push(`${p.deferred} more days next run`);
+  if (p.rebaselinedFrom) parts.push(`started afresh (nothing stored since ${p.rebaselinedFrom})`);
   return `${head}${parts.join('  ')}`;
 }
 
@@ -99,6 +100,12 @@ export function humanSummary(s: ScanSummary): string {
   for (const i of s.invalid_items) lines.push(`invalid item skipped: ${i.message}`);
   if (s.codes_without_rows.length > 0) lines.push(`no rows from Kiwoom (nothing to evaluate): ${s.codes_without_rows.join(', ')}`);
   for (const d of s.days_deferred) lines.push(`${d.stk_cd}: ${d.days.length} more trading day(s) left for the next run`);
+  for (const r of s.codes_rebaselined) {
+    lines.push(
+      `${r.stk_cd}: re-baselined: nothing stored since ${r.last_stored_dt}, further back than the scan pages; ` +
+        `started afresh as a first scan${r.dt ? ` (${r.dt} against ${r.baseline_dt})` : ''}`,
+    );
+  }
   if (s.codes_not_reached.length > 0) {
     lines.push(`not reached (the next run takes them first): ${s.codes_not_reached.join(', ')}`);
   }

@@ -33,8 +33,15 @@ export interface DayPlan {
   deferredDays: TradingDay[];
   /** Stored days whose values Kiwoom has since changed, oldest first. */
   revisedDays: RevisedDay[];
-  /** First scan only: the row the newest day is compared with, stored as history. */
+  /** First scan (or a fresh start after a gap): the row the newest day is compared with, stored as history. */
   baseline: Snapshot | null;
+  /**
+   * The rows fetched do not reach back to the last stored day (a code
+   * re-enabled after a long pause): the days between are unknown, so the
+   * code starts afresh as on its first scan, and this is the stored day it
+   * would otherwise have been compared with.
+   */
+  rebaselinedFrom: TradingDay | null;
   /** Today's row, held back because the cut-off has not passed. */
   provisional: TradingDay | null;
   /** Invalid rows among the days to evaluate: the code cannot go on past them. */
@@ -133,8 +140,12 @@ export function planDays(input: DayPlanInput): DayPlan {
   }
   revisedDays.reverse();
 
-  const empty = { revisedDays, provisional, blockingErrors, ignoredErrors };
-  if (lastStored === undefined) {
+  // The fetch pages back until it reaches the last stored day; rows that
+  // still stop short of it leave days unknown in between.
+  const oldestRow = input.rows.map(rawDt).filter((dt): dt is string => dt !== undefined && /^\d{8}$/.test(dt)).sort()[0];
+  const gap = lastDt !== null && oldestRow !== undefined && oldestRow > lastDt;
+  const empty = { revisedDays, provisional, blockingErrors, ignoredErrors, rebaselinedFrom: gap ? lastDt : null };
+  if (lastStored === undefined || gap) {
     // First scan: only the newest final day, against the row before it.
     const [newest, previous] = parsed;
     if (!newest || !previous) return { ...empty, newDays: [], deferredDays: [], baseline: null };

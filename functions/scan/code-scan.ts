@@ -212,6 +212,21 @@ function reportCode(run: RunContext, plan: DayPlan, progress: CodeProgress): str
     progress.deferred = plan.deferredDays.length;
     summary.days_deferred.push({ stk_cd: progress.stkCd, days: plan.deferredDays });
   }
+  if (plan.rebaselinedFrom !== null) {
+    progress.rebaselinedFrom = plan.rebaselinedFrom;
+    const newest = plan.newDays.at(-1)?.current.dt ?? null;
+    summary.codes_rebaselined.push({
+      stk_cd: progress.stkCd,
+      last_stored_dt: plan.rebaselinedFrom,
+      baseline_dt: plan.baseline?.dt ?? null,
+      dt: newest,
+    });
+    deps.logger.warn('history gap longer than the days fetched; the code starts afresh as on a first scan', {
+      stk_cd: progress.stkCd,
+      last_stored_dt: plan.rebaselinedFrom,
+      dt: newest,
+    });
+  }
   if (plan.blockingErrors.length > 0) {
     const reason = 'invalid row from Kiwoom';
     const error = plan.blockingErrors.map((e) => e.message).join('; ');

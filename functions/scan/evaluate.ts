@@ -81,7 +81,8 @@ export function evaluateCode(input: EvaluateInput): CodeEvaluation {
   if (plan.baseline) {
     toStore.push({ snapshot: plan.baseline, ruleState: EMPTY_RULE_STATE, revision: 0, previousRows: [], storedAt });
   }
-  const latest = stored[0];
+  // After a gap the code starts afresh: no rule state carries over the unknown days.
+  const latest = plan.rebaselinedFrom === null ? stored[0] : undefined;
   let state: RuleState = latest ? (revisedStates.get(latest.snapshot.dt) ?? latest.ruleState) : EMPTY_RULE_STATE;
   for (const day of plan.newDays) {
     const evaluated = evaluateDay({

@@ -8,6 +8,8 @@ export interface CodeProgress {
   alerts: number;
   revisions: number;
   deferred: number;
+  /** The code started afresh after a gap longer than the days fetched; the last stored day before it. */
+  rebaselinedFrom?: string;
   error?: string;
   /** The run stopped (a run-wide Kiwoom error) or time ran out before this code could finish. */
   notReached?: boolean;
@@ -40,6 +42,13 @@ export interface ScanSummary {
   /** Codes Kiwoom answered with success and no rows (not a failure; nothing to evaluate). */
   codes_without_rows: string[];
   days_deferred: { stk_cd: string; days: string[] }[];
+  /**
+   * Codes whose last stored day lies further back than the pages fetched (a
+   * code re-enabled after a long pause): started afresh as on a first scan,
+   * the newest day against the one before it, instead of against a day
+   * months old.
+   */
+  codes_rebaselined: { stk_cd: string; last_stored_dt: string; baseline_dt: string | null; dt: string | null }[];
   stopped: { reason: string; error: string } | null;
   lease_held: { holder: string; expires_at: string } | null;
   kiwoom: { calls: number; rate_limited: number; learned_rate_per_second: Record<string, number> } | null;
@@ -68,6 +77,7 @@ export function newSummary(runId: string, runStartedAt: string, startedAt: Date,
     codes_not_reached: [],
     codes_without_rows: [],
     days_deferred: [],
+    codes_rebaselined: [],
     stopped: null,
     lease_held: null,
     kiwoom: null,

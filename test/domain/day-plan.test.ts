@@ -115,6 +115,24 @@ describe('planDays catching up', () => {
   });
 });
 
+describe('planDays after a gap longer than the rows fetched', () => {
+  it('starts afresh as a first scan: the newest day against the row before it, nothing compared with the old day', () => {
+    const p = plan({ rows: rows(5, 9), stored: storedDays(0, 1) });
+    expect(pairs(p)).toEqual([[day(8), day(9)]]);
+    expect([p.baseline?.dt, p.rebaselinedFrom, p.deferredDays]).toEqual([day(8), day(1), []]);
+  });
+
+  it('catches up as usual when the rows reach the last stored day', () => {
+    const p = plan({ rows: rows(1, 9), stored: storedDays(0, 1) });
+    expect([p.newDays.length, p.rebaselinedFrom, p.baseline]).toEqual([8, null, null]);
+  });
+
+  it('is not a gap when Kiwoom has nothing after the last stored day', () => {
+    const p = plan({ rows: [], stored: storedDays(0, 1), now: kst(day(2)) });
+    expect([p.newDays, p.rebaselinedFrom]).toEqual([[], null]);
+  });
+});
+
 describe('planDays and the day cut-off', () => {
   it('holds today back before the cut-off', () => {
     const p = plan({ rows: rows(0, 5), stored: storedDays(0, 4), now: kst(day(5), '17:59') });
