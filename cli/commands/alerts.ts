@@ -11,7 +11,7 @@ import {
   SPARKLINE_DAYS,
   type AlertPayload,
 } from '../../functions/domain/messages.ts';
-import { RULE_IDS, type RuleId, type TradingDay } from '../../functions/domain/types.ts';
+import { RULE_IDS, type LedgerRule, type RuleId, type TradingDay } from '../../functions/domain/types.ts';
 import { DEFAULTS_KEY, resolveWatchSettings, STK_CD_PATTERN } from '../../functions/domain/watchlist.ts';
 import { SnsAlertPublisher } from '../../functions/notify/sns-publisher.ts';
 import { AlertLedger, type LedgerEntry, type LedgerStatus } from '../../functions/store/alert-ledger.ts';
@@ -101,7 +101,7 @@ export interface HistoryRow {
   dt: TradingDay;
   stk_cd: string;
   name: string | null;
-  rule: RuleId;
+  rule: LedgerRule;
   direction: string | null;
   severity: string | null;
   previous_value: number | null;
@@ -150,21 +150,21 @@ export function historyRow(entry: LedgerEntry): HistoryRow {
   };
 }
 
-const RATE_RULES: ReadonlySet<RuleId> = new Set([
+const RATE_RULES: ReadonlySet<LedgerRule> = new Set<LedgerRule>([
   'limit_exh_rt_cross_up',
   'limit_exh_rt_cross_down',
   'limit_exh_rt_move',
   'limit_exh_rt_still_beyond',
 ]);
 
-function valueText(rule: RuleId, value: number | null): string {
+function valueText(rule: LedgerRule, value: number | null): string {
   if (value === null) return '?';
   if (RATE_RULES.has(rule)) return `${value.toFixed(2)}%`;
   if (rule === 'limit_exhaustion_forecast') return `${value}d`;
   return value.toLocaleString('en-US');
 }
 
-function thresholdText(rule: RuleId, threshold: number | null): string {
+function thresholdText(rule: LedgerRule, threshold: number | null): string {
   if (threshold === null) return '-';
   if (RATE_RULES.has(rule)) return rule === 'limit_exh_rt_move' ? `${threshold}pp` : `${threshold}%`;
   if (rule === 'limit_exhaustion_forecast') return `≤${threshold}d`;

@@ -192,6 +192,18 @@ export interface Alert extends Finding {
   revision: boolean;
 }
 
-export function alertIdOf(stkCd: string, dt: TradingDay, rule: RuleId): string {
-  return `${stkCd}-${dt}-${rule}`;
+/** A correction notice: an alert already sent that corrected history no longer supports. */
+export const CORRECTION_RULE = 'correction';
+
+/** What a ledger entry is for: a rule's alert, or a correction notice. */
+export type LedgerRule = RuleId | typeof CORRECTION_RULE;
+
+/**
+ * `${stkCd}-${dt}-${rule}`, stable per (code, day, rule). A `variant` tells
+ * apart a second entry for the same day and rule: a further threshold a
+ * correction revealed after the day had alerted (`r1`), or a correction
+ * notice (the corrected alert's rule).
+ */
+export function alertIdOf(stkCd: string, dt: TradingDay, rule: LedgerRule, variant?: string): string {
+  return `${stkCd}-${dt}-${rule}${variant === undefined ? '' : `-${variant}`}`;
 }

@@ -12,13 +12,13 @@ import {
   type AlertPayload,
   type DigestContext,
 } from '../domain/messages.ts';
-import type { RuleId, TradingDay } from '../domain/types.ts';
+import type { LedgerRule, TradingDay } from '../domain/types.ts';
 import type { ClaimResult, LedgerEntry, LedgerMessage } from '../store/alert-ledger.ts';
 import type { LeaseFence } from '../store/fence.ts';
 
 export interface DigestLedger {
-  markSent(stkCd: string, dt: TradingDay, rule: RuleId, messageId: string): Promise<unknown>;
-  markFailed(stkCd: string, dt: TradingDay, rule: RuleId, error: string): Promise<unknown>;
+  markSent(stkCd: string, dt: TradingDay, rule: LedgerRule, messageId: string, variant?: string): Promise<unknown>;
+  markFailed(stkCd: string, dt: TradingDay, rule: LedgerRule, error: string, variant?: string): Promise<unknown>;
   claim(entry: LedgerEntry, fence: LeaseFence): Promise<ClaimResult>;
 }
 
@@ -85,7 +85,7 @@ export async function deliverDigest(
       const reason = errorText(error);
       for (const { entry } of batch) {
         // Bookkeeping only: the entry is unsent either way, so the next run retries it.
-        await ledger.markFailed(entry.stkCd, entry.dt, entry.rule, `digest: ${reason}`).catch(() => undefined);
+        await ledger.markFailed(entry.stkCd, entry.dt, entry.rule, `digest: ${reason}`, entry.variant).catch(() => undefined);
         delivery.failed.push({ entry, error: reason });
       }
       continue;
@@ -93,7 +93,7 @@ export async function deliverDigest(
     delivery.digests.push({ messageId, alertIds: digest.payload.alert_ids });
     for (const { entry } of batch) {
       try {
-        await ledger.markSent(entry.stkCd, entry.dt, entry.rule, messageId);
+        await ledger.markSent(entry.stkCd, entry.dt, entry.rule, messageId, entry.variant);
         delivery.sent.push(entry);
       } catch (error) {
         delivery.unconfirmed.push({ entry, error: errorText(error) });

@@ -5,16 +5,17 @@
 // commitCode writes the ledger entries before the snapshots and the code
 // state, so whatever happens after it, each alert is remembered; publishCode
 // sends what the ledger holds unsent.
+import { buildCorrectionMessage } from '../domain/correction-message.ts';
 import { planDays, type DayPlan } from '../domain/day-plan.ts';
 import { buildAlertMessage, snsMessageJson, type AlertMessage } from '../domain/messages.ts';
 import { isSnoozed } from '../domain/rules.ts';
-import type { Alert, Snapshot, WatchSettings } from '../domain/types.ts';
+import { alertIdOf, CORRECTION_RULE, type Alert, type Snapshot, type WatchSettings } from '../domain/types.ts';
 import { CallAbortedError, KiwoomError } from '../kiwoom/errors.ts';
 import { LeaseLostError } from '../store/errors.ts';
 import { KIWOOM_UNAVAILABLE, kiwoomOutcomeOf } from './breaker.ts';
-import { evaluateCode, type CodeEvaluation, type Outcome } from './evaluate.ts';
-import type { CodeState, LedgerEntry, NewLedgerEntry, ScanDeps, StoredSnapshot } from './ports.ts';
-import { publishEntry } from './publish.ts';
+import { evaluateCode, type CodeEvaluation, type Outcome, type Withdrawn } from './evaluate.ts';
+import type { CodeState, LedgerEntry, LedgerMessage, NewLedgerEntry, ScanDeps, StoredSnapshot } from './ports.ts';
+import { payloadOf, publishEntry } from './publish.ts';
 import { stopForLostLease, type RunContext } from './run-context.ts';
 import { errorText, type CodeProgress } from './summary.ts';
 import type { Target } from './targets.ts';
@@ -37,14 +38,17 @@ export async function scanOneCode(run: RunContext, target: Target): Promise<void
       deps.logger.info('Kiwoom has no rows for this code', { stk_cd: stkCd });
     }
     const plan = planCode(run, stkCd, fetched);
-    const evaluation = evaluateCode({ settings, stored: fetched.stored, plan, storedAt: deps.now().toISOString() });
+    // A correction is weighed against what the ledger announced from the corrected day on.
+    const firstCorrected = plan.revisedDays[0]?.current.dt;
+    const announced = firstCorrected === undefined ? [] : await deps.ledger.list({ stkCd, since: firstCorrected });
+    const evaluation = evaluateCode({ settings, stored: fetched.stored, plan, storedAt: deps.now().toISOString(), announced });
     progress.days = evaluation.days;
     progress.revisions = evaluation.revisions;
-    const alerts = composeAlerts(settings, evaluation, fetched.stored);
+    const composed = composeAlerts(settings, evaluation, fetched.stored);
     if (options.dryRun) {
-      progress.alerts = reportDryRun(run, alerts);
+      progress.alerts = reportDryRun(run, composed);
     } else {
-      const toPublish = await commitCode(run, settings, evaluation, alerts, fetched.stored[0]?.snapshot.dt);
+      const toPublish = await commitCode(run, settings, evaluation, composed, fetched.stored[0]?.snapshot.dt);
       progress.alerts = await publishCode(run, toPublish);
     }
     failure = reportCode(run, plan, progress);
@@ -108,19 +112,29 @@ function planCode(run: RunContext, stkCd: string, fetched: Fetched): DayPlan {
 /** An alert with the message SNS will carry and whether the code is snoozed for its day. */
 interface ComposedAlert {
   alert: Alert;
+  variant?: string;
   message: AlertMessage;
   snoozed: boolean;
 }
 
-function composeAlerts(
-  settings: WatchSettings,
-  evaluation: CodeEvaluation,
-  stored: readonly StoredSnapshot[],
-): ComposedAlert[] {
+/** A withdrawal and, for an alert already sent, the correction notice to record with it. */
+interface ComposedWithdrawal {
+  withdrawn: Withdrawn;
+  notice: NewLedgerEntry | null;
+}
+
+interface Composed {
+  alerts: ComposedAlert[];
+  withdrawals: ComposedWithdrawal[];
+  stillDue: LedgerEntry[];
+}
+
+function composeAlerts(settings: WatchSettings, evaluation: CodeEvaluation, stored: readonly StoredSnapshot[]): Composed {
   const history = [...stored].reverse().map((s) => s.snapshot);
   const fresh = evaluation.toStore.map((s) => s.snapshot);
-  return evaluation.outcomes.map(({ alert, current }: Outcome) => ({
+  const alerts = evaluation.outcomes.map(({ alert, current, variant }: Outcome) => ({
     alert,
+    ...(variant === undefined ? {} : { variant }),
     snoozed: isSnoozed(settings, alert.dt),
     message: buildAlertMessage(alert, {
       current,
@@ -128,41 +142,74 @@ function composeAlerts(
       subjectTemplate: settings.subjectTemplate,
     }),
   }));
+  const withdrawals = evaluation.withdrawn.map((withdrawn) => ({ withdrawn, notice: noticeFor(withdrawn) }));
+  return { alerts, withdrawals, stillDue: evaluation.stillDue };
 }
 
-function reportDryRun(run: RunContext, alerts: readonly ComposedAlert[]): number {
-  for (const { message, snoozed } of alerts) {
+function noticeFor(w: Withdrawn): NewLedgerEntry | null {
+  if (w.noticeVariant === null) return null;
+  const alertId = alertIdOf(w.entry.stkCd, w.entry.dt, CORRECTION_RULE, w.noticeVariant);
+  const message = buildCorrectionMessage({
+    alertId,
+    original: w.original,
+    withdrawnBp: w.thresholdsBp,
+    all: w.all,
+    current: w.current,
+    previous: w.previous,
+  });
+  return {
+    alertId,
+    stkCd: w.entry.stkCd,
+    dt: w.entry.dt,
+    rule: CORRECTION_RULE,
+    variant: w.noticeVariant,
+    revision: true,
+    message: ledgerMessage(message),
+  };
+}
+
+function ledgerMessage(message: Pick<AlertMessage, 'subject' | 'email' | 'sms' | 'attributes'> & { payload: object }): LedgerMessage {
+  return { subject: message.subject, messageJson: snsMessageJson(message), attributes: message.attributes };
+}
+
+function reportDryRun(run: RunContext, composed: Composed): number {
+  for (const { message, snoozed } of composed.alerts) {
     if (snoozed) run.summary.alerts_suppressed += 1;
     else run.summary.alerts.push(message.payload as unknown as Record<string, unknown>);
   }
-  return alerts.filter((a) => !a.snoozed).length;
+  const notices = composed.withdrawals.flatMap((w) => (w.notice ? [w.notice] : []));
+  for (const notice of notices) run.summary.alerts.push(payloadOf(notice.message));
+  run.summary.alerts_withdrawn += composed.withdrawals.length;
+  return composed.alerts.filter((a) => !a.snoozed).length + notices.length;
 }
 
 /**
  * The ledger first (whatever happens next, each alert is remembered), then
  * the code's days and state. Every write that another scan would act on (a
- * ledger entry, the code's state) is fenced by this scan's lease, so a scan
- * that lost it learns so here and leaves nothing behind for others to
- * publish. Returns the entries still to be published.
+ * ledger entry, a withdrawal with its notice, the code's state) is fenced by
+ * this scan's lease, so a scan that lost it learns so here and leaves
+ * nothing behind for others to publish. Returns the entries still to be
+ * published.
  */
 async function commitCode(
   run: RunContext,
   settings: WatchSettings,
   evaluation: CodeEvaluation,
-  alerts: readonly ComposedAlert[],
+  composed: Composed,
   lastDt: string | undefined,
 ): Promise<LedgerEntry[]> {
   const { deps, summary } = run;
   const fence = run.lease?.fence;
   const toPublish: LedgerEntry[] = [];
-  for (const { alert, message, snoozed } of alerts) {
+  for (const { alert, variant, message, snoozed } of composed.alerts) {
     const entry: NewLedgerEntry = {
       alertId: alert.alertId,
       stkCd: alert.stkCd,
       dt: alert.dt,
       rule: alert.rule,
+      ...(variant === undefined ? {} : { variant }),
       revision: alert.revision,
-      message: { subject: message.subject, messageJson: snsMessageJson(message), attributes: message.attributes },
+      message: ledgerMessage(message),
     };
     if (snoozed) {
       // Snoozed: remembered and visible in the history, never published.
@@ -175,6 +222,13 @@ async function commitCode(
     else if (result.existing.status === 'pending' || result.existing.status === 'failed') toPublish.push(result.existing);
     else summary.alerts_already_sent += 1;
   }
+  for (const { withdrawn, notice } of composed.withdrawals) {
+    const reason = `withdrawn: Kiwoom corrected ${withdrawn.entry.dt} and the corrected history no longer supports it`;
+    const done = await deps.ledger.withdraw(withdrawn.entry, { thresholdsBp: withdrawn.thresholdsBp, all: withdrawn.all, reason }, notice, fence);
+    if (done.withdrawn) summary.alerts_withdrawn += 1;
+    if (done.notice) toPublish.push(done.notice);
+  }
+  toPublish.push(...composed.stillDue.filter((e) => !toPublish.some((p) => p.alertId === e.alertId)));
   const state = codeStateAfter(run, settings.stkCd, evaluation.toStore, lastDt);
   await deps.history.saveCode(evaluation.toStore, state, fence ? { fence, now: deps.now() } : undefined);
   return toPublish;

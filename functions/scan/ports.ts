@@ -1,10 +1,19 @@
 // What the scan needs from the outside world, as narrow interfaces. The
 // DynamoDB repositories, the SNS publisher and the Kiwoom client implement
 // them; tests may hand in the same real adapters pointed at local parts.
-import type { RuleId, TradingDay } from '../domain/types.ts';
+import type { LedgerRule, TradingDay } from '../domain/types.ts';
 import type { Ka10008Source } from '../kiwoom/types.ts';
 import type { CodeFailure, CodeState, Fenced, StoredSnapshot } from '../store/history-store.ts';
-import type { ClaimResult, LedgerEntry, LedgerMessage, NewLedgerEntry, RecordResult } from '../store/alert-ledger.ts';
+import type {
+  ClaimResult,
+  LedgerEntry,
+  LedgerMessage,
+  LedgerQuery,
+  LedgerWithdrawal,
+  NewLedgerEntry,
+  RecordResult,
+  WithdrawResult,
+} from '../store/alert-ledger.ts';
 import type { LeaseFence } from '../store/fence.ts';
 import type { LeaseAcquisition } from '../store/lease.ts';
 
@@ -35,8 +44,10 @@ export interface Ledger {
   recordSuppressed(entry: NewLedgerEntry & { reason: string }, fence?: LeaseFence): Promise<RecordResult>;
   claim(entry: LedgerEntry, fence: LeaseFence): Promise<ClaimResult>;
   suppress(entry: LedgerEntry, reason: string, fence?: LeaseFence): Promise<LedgerEntry | undefined>;
-  markSent(stkCd: string, dt: TradingDay, rule: RuleId, messageId: string): Promise<unknown>;
-  markFailed(stkCd: string, dt: TradingDay, rule: RuleId, error: string): Promise<unknown>;
+  withdraw(entry: LedgerEntry, withdrawal: LedgerWithdrawal, notice: NewLedgerEntry | null, fence?: LeaseFence): Promise<WithdrawResult>;
+  list(query: LedgerQuery): Promise<LedgerEntry[]>;
+  markSent(stkCd: string, dt: TradingDay, rule: LedgerRule, messageId: string, variant?: string): Promise<unknown>;
+  markFailed(stkCd: string, dt: TradingDay, rule: LedgerRule, error: string, variant?: string): Promise<unknown>;
   unsent(): Promise<LedgerEntry[]>;
 }
 

@@ -1,17 +1,23 @@
 // The publish step: ledger entries to SNS, one message per alert or one
 // digest per run, each entry marked sent only by the publish that carried it.
 import { isSnoozed } from '../domain/rules.ts';
+import { CORRECTION_RULE } from '../domain/types.ts';
 import { deliverDigest } from '../notify/digest-delivery.ts';
 import { LeaseLostError } from '../store/errors.ts';
 import type { LedgerEntry, LedgerMessage } from './ports.ts';
 import type { RunContext } from './run-context.ts';
 import { errorText } from './summary.ts';
 
-/** Alerts recorded but not yet sent by an earlier run (a failed publish, a crash). */
+/** Below this much time left, the rest of the retries wait for the next invocation. */
+const RETRY_FLOOR_MS = 10_000;
+
+/** Alerts recorded but not yet sent (a failed publish, a crash, a slice cut short). */
 export async function retryUnsent(run: RunContext): Promise<void> {
   const unsent = await run.deps.ledger.unsent();
   for (const entry of unsent) {
-    if (entry.status === 'sent') continue;
+    // One attempt per run: an entry this run already tried waits for the next.
+    if (entry.status === 'sent' || run.attempted.has(entry.alertId)) continue;
+    if (run.deps.remainingMs() < RETRY_FLOOR_MS) return;
     const ok = await publishEntry(run, entry);
     if (ok) run.summary.alerts_retried += 1;
   }
@@ -58,6 +64,7 @@ async function suppressedBySnooze(run: RunContext, entry: LedgerEntry): Promise<
 export async function publishEntry(run: RunContext, entry: LedgerEntry): Promise<boolean> {
   const { deps, summary } = run;
   if (!deps.publisher) return false;
+  run.attempted.add(entry.alertId);
   if (await suppressedBySnooze(run, entry)) return false;
   if (!(await claimed(run, entry))) return false;
   let messageId: string;
@@ -70,13 +77,13 @@ export async function publishEntry(run: RunContext, entry: LedgerEntry): Promise
       alert_id: entry.alertId,
       error: reason,
     });
-    await deps.ledger.markFailed(entry.stkCd, entry.dt, entry.rule, reason).catch(() => undefined);
+    await deps.ledger.markFailed(entry.stkCd, entry.dt, entry.rule, reason, entry.variant).catch(() => undefined);
     return false;
   }
   summary.alerts_published += 1;
   summary.alerts.push(payloadOf(entry.message));
   try {
-    await deps.ledger.markSent(entry.stkCd, entry.dt, entry.rule, messageId);
+    await deps.ledger.markSent(entry.stkCd, entry.dt, entry.rule, messageId, entry.variant);
   } catch (error) {
     // SNS has the message; the entry stays unsent, so the next run sends it
     // again with the same alert_id: the one duplicate SNS leaves possible.
@@ -94,9 +101,14 @@ export async function sendDigest(run: RunContext): Promise<void> {
   if (!deps.publisher) return;
   // The unsent index may not list an entry recorded a moment ago: merge both.
   const entries: LedgerEntry[] = [];
+  const notices = new Map<string, LedgerEntry>();
   for (const entry of [...(await deps.ledger.unsent()), ...run.recorded]) {
-    if (!(await suppressedBySnooze(run, entry))) entries.push(entry);
+    if (await suppressedBySnooze(run, entry)) continue;
+    // A correction notice is its own message: nobody should miss it inside a digest.
+    if (entry.rule === CORRECTION_RULE) notices.set(entry.alertId, entry);
+    else entries.push(entry);
   }
+  for (const notice of notices.values()) await publishEntry(run, notice);
   if (entries.length === 0) return;
   const delivery = await deliverDigest(deps.ledger, deps.publisher, entries, { runId: run.runId }, run.lease?.fence);
   const carried = [...delivery.sent, ...delivery.unconfirmed.map((u) => u.entry)];

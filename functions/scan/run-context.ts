@@ -50,6 +50,8 @@ export interface RunContext {
   settingsOf(stkCd: string): WatchSettings | undefined;
   /** Stops the run when Kiwoom is down for everyone. */
   breaker: KiwoomBreaker;
+  /** Alerts this run has tried to publish (one attempt per run). */
+  attempted: Set<string>;
 }
 
 /** What the summary says when another scan took the lease over. */

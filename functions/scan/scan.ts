@@ -60,24 +60,32 @@ export async function runScan(deps: ScanDeps, options: ScanOptions): Promise<Sca
     lease = taken.keeper;
   }
 
-  const run: RunContext = { deps, options, runId, summary, recorded: [], lease, stop, settingsOf, breaker: new KiwoomBreaker() };
+  const run: RunContext = {
+    deps,
+    options,
+    runId,
+    summary,
+    recorded: [],
+    lease,
+    stop,
+    settingsOf,
+    breaker: new KiwoomBreaker(),
+    attempted: new Set(),
+  };
   const digest = options.delivery === 'digest';
-  let codesStarted = false;
   try {
-    // Digest mode: what earlier runs left unsent rides in this run's digest.
-    if (deps.publisher && !digest) await retryUnsent(run);
-    const queue = await orderTargets(deps, targets, runId);
-    codesStarted = true;
-    await scanCodes(run, queue);
-    const finishing = summary.codes_not_reached.length === 0 || summary.stopped !== null;
-    // One digest per run: a Step Functions slice that leaves codes for the
-    // next slice leaves its entries pending; the last slice sends them all.
-    if (deps.publisher && digest && finishing && summary.stopped?.reason !== LEASE_LOST) await sendDigest(run);
+    await scanCodes(run, await orderTargets(deps, targets, runId));
+    // What earlier runs (or this one) left unsent goes out after the codes,
+    // so an alert this run's fetch has since corrected is withdrawn, not sent.
+    if (deps.publisher && summary.stopped?.reason !== LEASE_LOST) {
+      if (!digest) await retryUnsent(run);
+      // One digest per run: a Step Functions slice that leaves codes for the
+      // next slice leaves its entries pending; the last slice sends them all.
+      else if (summary.codes_not_reached.length === 0 || summary.stopped !== null) await sendDigest(run);
+    }
   } catch (error) {
     if (!(error instanceof LeaseLostError)) throw error;
     stopForLostLease(run, error);
-    // Lost while retrying earlier alerts: no code was started, the scan holding the lease takes them all.
-    if (!codesStarted) summary.codes_not_reached = targets.map((t) => t.stkCd);
   } finally {
     await lease?.release();
   }

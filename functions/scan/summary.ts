@@ -33,6 +33,12 @@ export interface ScanSummary {
   alerts_already_sent: number;
   /** Alerts for a snoozed code: recorded in the ledger as suppressed, not published. */
   alerts_suppressed: number;
+  /**
+   * Alerts corrected history no longer supports: a correction notice is
+   * recorded for each one already sent (and published like any alert); one
+   * not yet sent is suppressed for good.
+   */
+  alerts_withdrawn: number;
   /** Digest mode: SNS messages that carried this run's alerts. */
   digests_published: number;
   alerts: Record<string, unknown>[];
@@ -70,6 +76,7 @@ export function newSummary(runId: string, runStartedAt: string, startedAt: Date,
     alerts_failed: 0,
     alerts_already_sent: 0,
     alerts_suppressed: 0,
+    alerts_withdrawn: 0,
     digests_published: 0,
     alerts: [],
     codes_failed: [],

@@ -6,12 +6,13 @@ import {
   PutCommand,
   QueryCommand,
   ScanCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type UpdateCommandInput,
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { alertIdOf, type RuleId, type TradingDay } from '../domain/types.ts';
+import { alertIdOf, type LedgerRule, type TradingDay } from '../domain/types.ts';
 import { batchGetConsistent, type BackoffOptions } from './batch.ts';
 import { CorruptItemError, isConditionalCheckFailed, LedgerEntryNotFoundError } from './errors.ts';
 import { FencedConditionFailed, fencedWrite, type LeaseFence } from './fence.ts';
@@ -37,7 +38,9 @@ export interface LedgerEntry {
   alertId: string;
   stkCd: string;
   dt: TradingDay;
-  rule: RuleId;
+  rule: LedgerRule;
+  /** Tells apart a second entry for the same day and rule (see alertIdOf). */
+  variant?: string;
   status: LedgerStatus;
   message: LedgerMessage;
   /** The alert follows a revision of an already stored day. */
@@ -56,6 +59,23 @@ export interface LedgerEntry {
   resends?: number;
   lastResentAt?: string;
   lastResendMessageId?: string;
+  /** Corrected history no longer supports this alert at all: it announces nothing any more. */
+  withdrawn?: boolean;
+  /** Crossing thresholds of this alert corrected history no longer supports (a correction notice said so). */
+  withdrawnBp?: number[];
+}
+
+/** Which entry: its code, day, rule and variant. */
+export type LedgerRef = Pick<LedgerEntry, 'stkCd' | 'dt' | 'rule' | 'variant'>;
+
+/** What a correction withdraws from an entry. */
+export interface LedgerWithdrawal {
+  /** Crossings: the thresholds withdrawn. */
+  thresholdsBp: number[];
+  /** Nothing of the entry stands. */
+  all: boolean;
+  /** Why, for the history (an unsent entry is suppressed with it). */
+  reason: string;
 }
 
 export interface SuppressedLedgerEntry extends NewLedgerEntry {
@@ -65,14 +85,18 @@ export interface SuppressedLedgerEntry extends NewLedgerEntry {
 export interface NewLedgerEntry {
   stkCd: string;
   dt: TradingDay;
-  rule: RuleId;
+  rule: LedgerRule;
+  variant?: string;
   message: LedgerMessage;
   revision: boolean;
-  /** Defaults to `alertIdOf(stkCd, dt, rule)`. */
+  /** Defaults to `alertIdOf(stkCd, dt, rule, variant)`. */
   alertId?: string;
 }
 
 export type RecordResult = { created: true; entry: LedgerEntry } | { created: false; existing: LedgerEntry };
+
+/** The notice recorded with a withdrawal (null for an unsent entry, which needs none). */
+export type WithdrawResult = { withdrawn: true; notice: LedgerEntry | null } | { withdrawn: false; notice: null };
 
 /** `claimed`: this scan may publish the entry now; otherwise the entry as it is (sent, suppressed). */
 export type ClaimResult = { claimed: true } | { claimed: false; entry: LedgerEntry | undefined };
@@ -122,13 +146,13 @@ export class AlertLedger {
    * unsent index until markSent: a crash after the claim leaves it for the
    * next run.
    */
-  async claim(entry: Pick<LedgerEntry, 'stkCd' | 'dt' | 'rule'>, fence: LeaseFence): Promise<ClaimResult> {
+  async claim(entry: LedgerRef, fence: LeaseFence): Promise<ClaimResult> {
     const at = this.now();
     try {
       await fencedWrite(this.doc, fence, at, {
         Update: {
           TableName: this.tableName,
-          Key: alertKey(entry.stkCd, entry.dt, entry.rule),
+          Key: keyOf(entry),
           UpdateExpression: 'SET claimed_epoch = :epoch, claimed_at = :at ADD claims :one',
           ConditionExpression: 'attribute_exists(pk) AND (#status = :pending OR #status = :failed)',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -144,7 +168,7 @@ export class AlertLedger {
       return { claimed: true };
     } catch (error) {
       if (!(error instanceof FencedConditionFailed)) throw error;
-      return { claimed: false, entry: await this.get(entry.stkCd, entry.dt, entry.rule) };
+      return { claimed: false, entry: await this.get(entry.stkCd, entry.dt, entry.rule, entry.variant) };
     }
   }
 
@@ -167,14 +191,10 @@ export class AlertLedger {
    * it could be published): out of the unsent index, never published by a
    * run again. A sent entry stays sent; returns the entry as it now is.
    */
-  async suppress(
-    entry: Pick<LedgerEntry, 'stkCd' | 'dt' | 'rule'>,
-    reason: string,
-    fence?: LeaseFence,
-  ): Promise<LedgerEntry | undefined> {
+  async suppress(entry: LedgerRef, reason: string, fence?: LeaseFence): Promise<LedgerEntry | undefined> {
     const update = {
       TableName: this.tableName,
-      Key: alertKey(entry.stkCd, entry.dt, entry.rule),
+      Key: keyOf(entry),
       UpdateExpression: 'SET #status = :suppressed, suppressed_reason = :reason, updated_at = :at REMOVE unsent',
       ConditionExpression: 'attribute_exists(pk) AND (#status = :pending OR #status = :failed)',
       ExpressionAttributeNames: { '#status': 'status' },
@@ -192,7 +212,57 @@ export class AlertLedger {
     } catch (error) {
       if (!isConditionalCheckFailed(error) && !(error instanceof FencedConditionFailed)) throw error;
     }
-    return this.get(entry.stkCd, entry.dt, entry.rule);
+    return this.get(entry.stkCd, entry.dt, entry.rule, entry.variant);
+  }
+
+  /**
+   * Withdraws what corrected history no longer supports, in one transaction
+   * with the notice that says so: a sent entry keeps its status and records
+   * the withdrawn thresholds (or that nothing of it stands), and `notice` is
+   * recorded pending; an unsent one is suppressed for good and needs no
+   * notice. Done once: the entry then announces less, so a re-run finds
+   * nothing more to withdraw. Not withdrawn when the entry changed meanwhile.
+   */
+  async withdraw(
+    entry: LedgerEntry,
+    withdrawal: LedgerWithdrawal,
+    notice: NewLedgerEntry | null,
+    fence?: LeaseFence,
+  ): Promise<WithdrawResult> {
+    const at = this.now().toISOString();
+    const sent = entry.status === 'sent';
+    const update = {
+      TableName: this.tableName,
+      Key: keyOf(entry),
+      UpdateExpression: sent
+        ? 'SET withdrawn = :all, withdrawn_bp = :bp, updated_at = :at'
+        : 'SET withdrawn = :all, withdrawn_bp = :bp, updated_at = :at, #status = :suppressed, suppressed_reason = :reason REMOVE unsent',
+      ConditionExpression: sent ? '#status = :sent' : '#status = :pending OR #status = :failed',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':all': sent ? withdrawal.all : true,
+        ':bp': [...new Set([...(entry.withdrawnBp ?? []), ...withdrawal.thresholdsBp])],
+        ':at': at,
+        ...(sent
+          ? { ':sent': 'sent' }
+          : { ':suppressed': 'suppressed', ':reason': withdrawal.reason.slice(0, LAST_ERROR_MAX), ':pending': 'pending', ':failed': 'failed' }),
+      },
+    };
+    const created = notice === null ? null : newLedgerEntry(notice, 'pending', at);
+    const writes = [
+      { Update: update },
+      ...(created === null
+        ? []
+        : [{ Put: { TableName: this.tableName, Item: { ...toLedgerItem(created), unsent: UNSENT_MARK }, ConditionExpression: 'attribute_not_exists(pk)' } }]),
+    ];
+    try {
+      if (fence) await fencedWrite(this.doc, fence, this.now(), writes);
+      else await this.doc.send(new TransactWriteCommand({ TransactItems: writes }));
+      return { withdrawn: true, notice: created };
+    } catch (error) {
+      if (error instanceof FencedConditionFailed || isCancelled(error)) return { withdrawn: false, notice: null };
+      throw error;
+    }
   }
 
   /**
@@ -200,18 +270,18 @@ export class AlertLedger {
    * unsent index stay as they were: a resend neither makes a pending alert
    * sent nor a sent one pending.
    */
-  async recordResend(stkCd: string, dt: TradingDay, rule: RuleId, messageId: string): Promise<LedgerEntry> {
+  async recordResend(stkCd: string, dt: TradingDay, rule: LedgerRule, messageId: string, variant?: string): Promise<LedgerEntry> {
     const at = this.now().toISOString();
-    return this.update(stkCd, dt, rule, {
+    return this.update({ stkCd, dt, rule, variant }, {
       UpdateExpression: 'SET last_resent_at = :at, last_resend_message_id = :messageId, updated_at = :at ADD resends :one',
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':at': at, ':messageId': messageId, ':one': 1 },
     });
   }
 
-  async markSent(stkCd: string, dt: TradingDay, rule: RuleId, messageId: string): Promise<LedgerEntry> {
+  async markSent(stkCd: string, dt: TradingDay, rule: LedgerRule, messageId: string, variant?: string): Promise<LedgerEntry> {
     const at = this.now().toISOString();
-    return this.update(stkCd, dt, rule, {
+    return this.update({ stkCd, dt, rule, variant }, {
       // REMOVE unsent takes the entry out of the sparse index.
       UpdateExpression:
         'SET #status = :sent, sent_at = :at, updated_at = :at, message_id = :messageId ADD attempts :one REMOVE unsent',
@@ -222,12 +292,10 @@ export class AlertLedger {
   }
 
   /** Counts the attempt and keeps the entry unsent. A sent entry stays sent. */
-  async markFailed(stkCd: string, dt: TradingDay, rule: RuleId, error: string): Promise<LedgerEntry> {
+  async markFailed(stkCd: string, dt: TradingDay, rule: LedgerRule, error: string, variant?: string): Promise<LedgerEntry> {
     const at = this.now().toISOString();
     return this.update(
-      stkCd,
-      dt,
-      rule,
+      { stkCd, dt, rule, variant },
       {
         UpdateExpression: 'SET #status = :failed, last_error = :error, updated_at = :at ADD attempts :one',
         ConditionExpression: 'attribute_exists(pk) AND #status <> :sent',
@@ -241,16 +309,16 @@ export class AlertLedger {
         },
       },
       async (cause) => {
-        const current = await this.get(stkCd, dt, rule);
+        const current = await this.get(stkCd, dt, rule, variant);
         if (current) return current;
         throw new LedgerEntryNotFoundError(stkCd, dt, rule, { cause });
       },
     );
   }
 
-  async get(stkCd: string, dt: TradingDay, rule: RuleId): Promise<LedgerEntry | undefined> {
+  async get(stkCd: string, dt: TradingDay, rule: LedgerRule, variant?: string): Promise<LedgerEntry | undefined> {
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: alertKey(stkCd, dt, rule), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: alertKey(stkCd, dt, rule, variant), ConsistentRead: true }),
     );
     return out.Item ? fromLedgerItem(out.Item) : undefined;
   }
@@ -350,7 +418,7 @@ export class AlertLedger {
     } catch (error) {
       if (!isConditionalCheckFailed(error) && !(error instanceof FencedConditionFailed)) throw error;
       // The document client does not unmarshall an error's Item, so read it back.
-      const existing = await this.get(created.stkCd, created.dt, created.rule);
+      const existing = await this.get(created.stkCd, created.dt, created.rule, created.variant);
       if (!existing) throw error; // deleted between the two calls: let the caller retry
       return { created: false, existing };
     }
@@ -362,17 +430,15 @@ export class AlertLedger {
    * entry is taken not to exist.
    */
   private async update(
-    stkCd: string,
-    dt: TradingDay,
-    rule: RuleId,
+    ref: LedgerRef,
     update: LedgerUpdate,
     onConditionFailed: (cause: unknown) => Promise<LedgerEntry> = (cause) =>
-      Promise.reject(new LedgerEntryNotFoundError(stkCd, dt, rule, { cause })),
+      Promise.reject(new LedgerEntryNotFoundError(ref.stkCd, ref.dt, ref.rule, { cause })),
   ): Promise<LedgerEntry> {
     let out: UpdateCommandOutput;
     try {
       out = await this.doc.send(
-        new UpdateCommand({ TableName: this.tableName, Key: alertKey(stkCd, dt, rule), ...update, ReturnValues: 'ALL_NEW' }),
+        new UpdateCommand({ TableName: this.tableName, Key: keyOf(ref), ...update, ReturnValues: 'ALL_NEW' }),
       );
     } catch (error) {
       if (isConditionalCheckFailed(error)) return onConditionFailed(error);
@@ -388,12 +454,21 @@ type LedgerUpdate = Pick<
   'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
 >;
 
+function keyOf(ref: LedgerRef): ReturnType<typeof alertKey> {
+  return alertKey(ref.stkCd, ref.dt, ref.rule, ref.variant);
+}
+
+function isCancelled(error: unknown): boolean {
+  return error instanceof Error && error.name === 'TransactionCanceledException';
+}
+
 function newLedgerEntry(entry: NewLedgerEntry, status: LedgerStatus, at: string): LedgerEntry {
   return {
-    alertId: entry.alertId ?? alertIdOf(entry.stkCd, entry.dt, entry.rule),
+    alertId: entry.alertId ?? alertIdOf(entry.stkCd, entry.dt, entry.rule, entry.variant),
     stkCd: entry.stkCd,
     dt: entry.dt,
     rule: entry.rule,
+    ...(entry.variant === undefined ? {} : { variant: entry.variant }),
     status,
     message: entry.message,
     revision: entry.revision,
@@ -416,7 +491,7 @@ function newestFirst(a: LedgerEntry, b: LedgerEntry): number {
 
 function toLedgerItem(entry: LedgerEntry): Record<string, unknown> {
   const item: Record<string, unknown> = {
-    ...alertKey(entry.stkCd, entry.dt, entry.rule),
+    ...keyOf(entry),
     alert_id: entry.alertId,
     stk_cd: entry.stkCd,
     dt: entry.dt,
@@ -439,6 +514,7 @@ function toLedgerItem(entry: LedgerEntry): Record<string, unknown> {
   if (entry.resends !== undefined) item.resends = entry.resends;
   if (entry.lastResentAt !== undefined) item.last_resent_at = entry.lastResentAt;
   if (entry.lastResendMessageId !== undefined) item.last_resend_message_id = entry.lastResendMessageId;
+  if (entry.variant !== undefined) item.variant = entry.variant;
   return item;
 }
 
@@ -450,11 +526,13 @@ function fromLedgerItem(item: Record<string, unknown>): LedgerEntry {
   }
   const status =
     item.status === 'sent' || item.status === 'failed' || item.status === 'suppressed' ? item.status : 'pending';
+  const variant = typeof item.variant === 'string' ? item.variant : undefined;
   const entry: LedgerEntry = {
-    alertId: typeof item.alert_id === 'string' ? item.alert_id : alertIdOf(item.stk_cd, item.dt, item.rule as RuleId),
+    alertId: typeof item.alert_id === 'string' ? item.alert_id : alertIdOf(item.stk_cd, item.dt, item.rule as LedgerRule, variant),
     stkCd: item.stk_cd,
     dt: item.dt,
-    rule: item.rule as RuleId,
+    rule: item.rule as LedgerRule,
+    ...(variant === undefined ? {} : { variant }),
     status,
     message: {
       subject: typeof message.subject === 'string' ? message.subject : '',
@@ -473,6 +551,10 @@ function fromLedgerItem(item: Record<string, unknown>): LedgerEntry {
   if (typeof item.resends === 'number') entry.resends = item.resends;
   if (typeof item.last_resent_at === 'string') entry.lastResentAt = item.last_resent_at;
   if (typeof item.last_resend_message_id === 'string') entry.lastResendMessageId = item.last_resend_message_id;
+  if (item.withdrawn === true) entry.withdrawn = true;
+  if (Array.isArray(item.withdrawn_bp) && item.withdrawn_bp.length > 0) {
+    entry.withdrawnBp = item.withdrawn_bp.filter((t): t is number => typeof t === 'number');
+  }
   return entry;
 }
 

@@ -33,7 +33,12 @@ export interface StoredSnapshot {
   previousRows: RawRow[];
   /** ISO instant this version was stored. */
   storedAt: string;
-  /** 'replay' for history stored by replay/backfill: never evaluated by the scan. */
+  /**
+   * Who stored a day the scan never evaluated: 'replay' (replay/backfill
+   * history) or 'scan-baseline' (the row a first scan compared its newest
+   * day with). Absent for days the scan evaluated. Kept when a day is
+   * rewritten.
+   */
   storedBy?: string;
 }
 
@@ -92,6 +97,7 @@ export interface SnapshotItem extends Partial<Record<NumberAttribute, number>> {
   revision: number;
   previous_rows: RawRow[];
   stored_at: string;
+  stored_by?: string;
 }
 
 /** RuleState as stored; the optional members appear only when they hold something. */
@@ -177,6 +183,7 @@ export function toSnapshotItem(stored: StoredSnapshot): SnapshotItem {
     stored_at: stored.storedAt,
   };
   if (snapshot.closeDirection !== null) item.close_direction = snapshot.closeDirection;
+  if (stored.storedBy !== undefined) item.stored_by = stored.storedBy;
   for (const [attribute, field] of Object.entries(NUMBER_ATTRIBUTES) as [NumberAttribute, keyof Snapshot][]) {
     const value = snapshot[field];
     if (typeof value === 'number') item[attribute] = value;

@@ -1,6 +1,6 @@
 // Item keys in the History table. Everything for one code shares a prefix so
 // a single Query reads a code's days or alerts in order.
-import type { RuleId, TradingDay } from '../domain/types.ts';
+import type { LedgerRule, TradingDay } from '../domain/types.ts';
 
 export interface HistoryKey {
   pk: string;
@@ -21,7 +21,8 @@ export const codeFailureKey = (stkCd: string): HistoryKey => ({ pk: `${CODE_STAT
 
 export const leaseKey = (scope: string): HistoryKey => ({ pk: `${LEASE_PREFIX}${scope}`, sk: 'LEASE' });
 
-export const alertKey = (stkCd: string, dt: TradingDay, rule: RuleId): HistoryKey => ({
+/** One ledger entry per (code, day, rule), and per variant where a day and rule have more than one. */
+export const alertKey = (stkCd: string, dt: TradingDay, rule: LedgerRule, variant?: string): HistoryKey => ({
   pk: `${ALERT_PREFIX}${stkCd}`,
-  sk: `${dt}#${rule}`,
+  sk: variant === undefined ? `${dt}#${rule}` : `${dt}#${rule}#${variant}`,
 });

@@ -84,7 +84,7 @@ describe('a day Kiwoom revises', () => {
 });
 
 describe('a revision of history that backfill stored', () => {
-  it('keeps the corrected day but sends nothing: the scan never evaluated that day', async () => {
+  it('keeps the corrected day, still marked as backfill’s, and sends nothing: the scan never evaluated that day', async () => {
     const { runBackfill } = await import('../../functions/replay/replay.ts');
     const { ReplayStore } = await import('../../functions/replay/replay-store.ts');
     const { localClients } = await import('../support/aws.ts');
@@ -107,6 +107,6 @@ describe('a revision of history that backfill stored', () => {
     expect(summary.revisions).toBe(1);
     expect(await h.received()).toEqual([]);
     const stored = (await h.storedDays(HYNIX)).find((s) => s.snapshot.dt === d2);
-    expect([stored?.revision, stored?.snapshot.limitExhRtBp]).toEqual([1, 4905]);
+    expect([stored?.revision, stored?.snapshot.limitExhRtBp, stored?.storedBy]).toEqual([1, 4905, 'replay']);
   });
 });

@@ -1,6 +1,6 @@
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RuleId } from '../../functions/domain/types.ts';
+import type { LedgerRule } from '../../functions/domain/types.ts';
 import { AlertLedger, type NewLedgerEntry } from '../../functions/store/alert-ledger.ts';
 import { LedgerEntryNotFoundError } from '../../functions/store/errors.ts';
 import { localClients, uniqueTables } from '../support/aws.ts';
@@ -21,7 +21,7 @@ function tick(ms = 1000): void {
 
 function alert(overrides: Partial<NewLedgerEntry> = {}): NewLedgerEntry {
   const stkCd = overrides.stkCd ?? '005930';
-  const rule: RuleId = overrides.rule ?? 'limit_exh_rt_cross_up';
+  const rule: LedgerRule = overrides.rule ?? 'limit_exh_rt_cross_up';
   return {
     stkCd,
     dt: '20250102',
@@ -270,5 +270,51 @@ describe('AlertLedger resends', () => {
     await expect(ledger.recordResend('005930', '20250102', 'chg_qty_abs', 'msg-1')).rejects.toBeInstanceOf(
       LedgerEntryNotFoundError,
     );
+  });
+});
+
+describe('AlertLedger variants and withdrawals', () => {
+  const RULE = 'limit_exh_rt_cross_up' as const;
+
+  it('keeps a variant beside the plain entry of the same day and rule, each with its own id and status', async () => {
+    await ledger.record(alert());
+    await ledger.markSent('005930', '20250102', RULE, 'm-1');
+    const second = await ledger.record(alert({ variant: 'r1' }));
+
+    expect(second).toMatchObject({ created: true, entry: { alertId: '005930-20250102-limit_exh_rt_cross_up-r1', variant: 'r1' } });
+    expect((await ledger.unsent()).map((e) => e.alertId)).toEqual(['005930-20250102-limit_exh_rt_cross_up-r1']);
+    await ledger.markSent('005930', '20250102', RULE, 'm-2', 'r1');
+    expect((await ledger.list({ stkCd: '005930' })).map((e) => [e.alertId, e.status]).sort()).toEqual([
+      ['005930-20250102-limit_exh_rt_cross_up', 'sent'],
+      ['005930-20250102-limit_exh_rt_cross_up-r1', 'sent'],
+    ]);
+  });
+
+  it('withdraws a sent entry and records its notice in one step, once', async () => {
+    await ledger.record(alert());
+    const sent = await ledger.markSent('005930', '20250102', RULE, 'm-1');
+    const notice = alert({ rule: 'correction', variant: RULE, revision: true });
+    const withdrawal = { thresholdsBp: [4900], all: true, reason: 'withdrawn' };
+
+    const first = await ledger.withdraw(sent, withdrawal, notice);
+    const again = await ledger.withdraw(sent, withdrawal, notice);
+
+    expect([first.withdrawn, first.notice?.alertId, again.withdrawn]).toEqual([true, '005930-20250102-correction-limit_exh_rt_cross_up', false]);
+    const original = await ledger.get('005930', '20250102', RULE);
+    expect([original?.status, original?.withdrawn, original?.withdrawnBp]).toEqual(['sent', true, [4900]]);
+    expect((await ledger.unsent()).map((e) => e.rule)).toEqual(['correction']);
+  });
+
+  it('suppresses an unsent entry it withdraws, for good and without a notice', async () => {
+    const { entry } = (await ledger.record(alert())) as { entry: Parameters<typeof ledger.withdraw>[0] };
+    const result = await ledger.withdraw(entry, { thresholdsBp: [4900], all: true, reason: 'withdrawn: corrected' }, null);
+
+    const after = await ledger.get('005930', '20250102', RULE);
+    expect([result, after?.status, after?.suppressedReason, await ledger.unsent()]).toEqual([
+      { withdrawn: true, notice: null },
+      'suppressed',
+      'withdrawn: corrected',
+      [],
+    ]);
   });
 });

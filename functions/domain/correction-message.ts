@@ -1,0 +1,200 @@
+// The correction notice: one message to the people who received an alert
+// that corrected history no longer supports, so nobody acts on a crossing
+// that never happened. It travels like any alert (same SNS attributes, rule
+// id `correction`) and its payload names the alert it corrects.
+import {
+  ALERT_SCHEMA_VERSION,
+  fitWithName,
+  formatCompactPercentBp,
+  formatPercentBp,
+  formatShares,
+  formatTradingDay,
+  RULE_LABELS_KO,
+  singleLine,
+  SMS_MAX_CHARS,
+  SUBJECT_MAX_CHARS,
+} from './messages.ts';
+import { CORRECTION_RULE, type Alert, type AlertDirection, type RawRow, type RuleId, type Severity, type Snapshot, type TradingDay } from './types.ts';
+
+export interface CorrectionNotice {
+  /** The notice's own id (stable: one notice per withdrawal of an alert). */
+  alertId: string;
+  /** The alert corrected, as it was published. */
+  original: Alert;
+  /** Crossings: the thresholds that did not happen. */
+  withdrawnBp: readonly number[];
+  /** Nothing of the original stands. */
+  all: boolean;
+  /** The original's day as Kiwoom serves it now. */
+  current: Snapshot;
+  /** The trading day before it, as Kiwoom serves it now (null when not stored). */
+  previous: Snapshot | null;
+}
+
+/** The `default` message of a correction notice. Rates in percent, shares as integers. */
+export interface CorrectionPayload {
+  schema_version: typeof ALERT_SCHEMA_VERSION;
+  alert_id: string;
+  stk_cd: string;
+  name: string | null;
+  dt: TradingDay;
+  rule: typeof CORRECTION_RULE;
+  direction: AlertDirection;
+  severity: Severity;
+  /** The alert this notice corrects. */
+  corrects_alert_id: string;
+  corrects_rule: RuleId;
+  /** `all`: nothing of the alert happened; `partial`: some of its thresholds did not. */
+  withdrawn: 'all' | 'partial';
+  /** Crossings: thresholds that did not happen (%), and those that still stand. */
+  withdrawn_thresholds?: number[];
+  standing_thresholds?: number[];
+  /** The corrected alert's threshold, in its payload's units. */
+  threshold: number | null;
+  /** What the alert said, and what the corrected day says (null where it cannot be said). */
+  original_value: number;
+  original_previous_value: number;
+  value: number | null;
+  previous_value: number | null;
+  previous_dt: TradingDay | null;
+  /** The day's ka10008 row as Kiwoom serves it now. */
+  row: RawRow;
+  revision: true;
+}
+
+export interface CorrectionMessage {
+  subject: string;
+  payload: CorrectionPayload;
+  email: string;
+  sms: string;
+  attributes: Record<string, string>;
+}
+
+export function buildCorrectionMessage(notice: CorrectionNotice): CorrectionMessage {
+  const { original } = notice;
+  const name = singleLine(original.name ?? '') || singleLine(original.stkCd);
+  const what = announced(notice);
+  const cancelled = notice.all ? '알림 취소' : '일부 취소';
+  return {
+    subject: fitWithName(
+      (n) => singleLine(`[kfa][정정] ${n}(${singleLine(original.stkCd)}) ${what} ${cancelled} ${formatTradingDay(original.dt)}`),
+      name,
+      SUBJECT_MAX_CHARS,
+    ),
+    payload: payloadOf(notice),
+    email: emailOf(notice, name, what),
+    sms: fitWithName(
+      (n) => singleLine(`[외인·정정] ${n} ${smsWhat(notice)} ${cancelled} ${original.dt.slice(4, 6)}/${original.dt.slice(6, 8)}`),
+      name,
+      SMS_MAX_CHARS,
+    ),
+    attributes: {
+      stk_cd: original.stkCd,
+      rule: CORRECTION_RULE,
+      dt: original.dt,
+      direction: original.direction,
+      severity: original.severity,
+      alert_id: notice.alertId,
+    },
+  };
+}
+
+function isCrossing(rule: RuleId): boolean {
+  return rule === 'limit_exh_rt_cross_up' || rule === 'limit_exh_rt_cross_down';
+}
+
+function isRate(rule: RuleId): boolean {
+  return isCrossing(rule) || rule === 'limit_exh_rt_move' || rule === 'limit_exh_rt_still_beyond';
+}
+
+/** What the withdrawn part of the alert announced, in a few words. */
+function announced(notice: CorrectionNotice): string {
+  const { original } = notice;
+  if (!isCrossing(original.rule)) return RULE_LABELS_KO[original.rule];
+  const thresholds = notice.withdrawnBp.map(formatCompactPercentBp).join(', ');
+  return `한도소진률 ${thresholds} ${original.rule === 'limit_exh_rt_cross_up' ? '상향' : '하향'} 돌파`;
+}
+
+function smsWhat(notice: CorrectionNotice): string {
+  const { original } = notice;
+  if (!isCrossing(original.rule)) return RULE_LABELS_KO[original.rule];
+  return `${notice.withdrawnBp.map(formatCompactPercentBp).join(',')}${original.rule === 'limit_exh_rt_cross_up' ? '↑' : '↓'}`;
+}
+
+/** The corrected figure the original rule looked at, for a day (null when unknown or not recomputed). */
+function correctedFigure(rule: RuleId, day: Snapshot | null): number | null {
+  if (day === null) return null;
+  if (isRate(rule)) return day.limitExhRtBp;
+  if (rule === 'chg_qty_abs') return day.chgQty;
+  if (rule === 'frgnr_limit_change') return day.frgnrLimit;
+  return null;
+}
+
+function payloadUnits(rule: RuleId, value: number | null): number | null {
+  return value === null ? null : isRate(rule) ? value / 100 : value;
+}
+
+function payloadOf(notice: CorrectionNotice): CorrectionPayload {
+  const { original } = notice;
+  const rule = original.rule;
+  const crossed = original.thresholdsCrossed ?? (original.threshold === null ? [] : [original.threshold]);
+  return {
+    schema_version: ALERT_SCHEMA_VERSION,
+    alert_id: notice.alertId,
+    stk_cd: original.stkCd,
+    name: original.name ?? null,
+    dt: original.dt,
+    rule: CORRECTION_RULE,
+    direction: original.direction,
+    severity: original.severity,
+    corrects_alert_id: original.alertId,
+    corrects_rule: rule,
+    withdrawn: notice.all ? 'all' : 'partial',
+    ...(isCrossing(rule)
+      ? {
+          withdrawn_thresholds: notice.withdrawnBp.map((t) => t / 100),
+          standing_thresholds: crossed.filter((t) => !notice.withdrawnBp.includes(t)).map((t) => t / 100),
+        }
+      : {}),
+    threshold: rule === 'frgnr_limit_change' ? null : payloadUnits(rule, original.threshold),
+    original_value: payloadUnits(rule, original.value) ?? original.value,
+    original_previous_value: payloadUnits(rule, original.previousValue) ?? original.previousValue,
+    value: payloadUnits(rule, correctedFigure(rule, notice.current)),
+    previous_value: payloadUnits(rule, correctedFigure(rule, notice.previous)),
+    previous_dt: notice.previous?.dt ?? null,
+    row: { ...notice.current.row },
+    revision: true,
+  };
+}
+
+function figureText(rule: RuleId, value: number | null): string {
+  if (value === null) return '?';
+  if (isRate(rule)) return formatPercentBp(value);
+  if (rule === 'limit_exhaustion_forecast') return `${value}거래일`;
+  return `${formatShares(value)}주`;
+}
+
+function emailOf(notice: CorrectionNotice, name: string, what: string): string {
+  const { original } = notice;
+  const rule = original.rule;
+  const standing = (original.thresholdsCrossed ?? []).filter((t) => !notice.withdrawnBp.includes(t));
+  const corrected = `${figureText(rule, correctedFigure(rule, notice.previous))} → ${figureText(rule, correctedFigure(rule, notice.current))}`;
+  const lines = [
+    `[정정] 앞서 보낸 알림을 바로잡습니다.`,
+    `${name} (${singleLine(original.stkCd)}) · ${formatTradingDay(original.dt)}`,
+    '',
+    `키움증권이 이 거래일의 데이터를 정정했고, 정정된 수치로는 "${what}"이(가) 일어나지 않았습니다.`,
+    `  보낸 알림: ${original.alertId}`,
+    `  알림의 값: ${figureText(rule, original.previousValue)} → ${figureText(rule, original.value)}`,
+    ...(correctedFigure(rule, notice.current) === null ? [] : [`  정정된 값: ${corrected}`]),
+    ...(!notice.all && standing.length > 0 ? [`  그대로 유효한 기준: ${standing.map(formatCompactPercentBp).join(', ')}`] : []),
+    '',
+    '이 알림을 보고 조치하셨다면 정정된 수치로 다시 확인해 주세요.',
+    '',
+    `Correction: Kiwoom corrected ${formatTradingDay(original.dt)} for ${singleLine(original.stkCd)}; ` +
+      `${notice.all ? 'the alert' : 'part of the alert'} ${original.alertId} (${rule}) no longer holds.`,
+    '',
+    `알림 ID: ${notice.alertId}`,
+  ];
+  return lines.join('\n');
+}
