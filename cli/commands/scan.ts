@@ -88,7 +88,7 @@ export function humanSummary(s: ScanSummary): string {
   }
   lines.push(
     `scanned ${s.codes_scanned}/${s.codes_total} codes, ${s.days_processed} trading days, ${s.revisions} revisions; ` +
-      `alerts published ${s.alerts_published} (retried ${s.alerts_retried}, failed ${s.alerts_failed}, already sent ${s.alerts_already_sent}, snoozed ${s.alerts_suppressed})`,
+      `alerts published ${s.alerts_published} (retried ${s.alerts_retried}, failed ${s.alerts_failed}, already sent ${s.alerts_already_sent}, snoozed ${s.alerts_suppressed}, withdrawn ${s.alerts_withdrawn})`,
   );
   if (s.digests_published > 0) lines.push(`delivered as ${s.digests_published} digest message(s)`);
   if (s.kiwoom) {

@@ -13,7 +13,7 @@ import { startKiwoomSimulator, type KiwoomSimulator } from '../../local/kiwoom-s
 import type { Subscriber } from '../../local/local-aws.ts';
 import { localClients, newTopicWithQueue, uniqueName } from '../support/aws.ts';
 import { kfaEnv, spawnKfa, type CliResult } from '../support/cli.ts';
-import { alertIds, SIM_APP, TEST_RATE } from './harness.ts';
+import { alertIds, scanEnv, TEST_RATE } from './harness.ts';
 import { storyRows } from './story.ts';
 
 let simulator: KiwoomSimulator;
@@ -34,16 +34,7 @@ afterAll(async () => {
 });
 
 function kfa(args: string[], overrides: Record<string, string | undefined> = {}): Promise<CliResult> {
-  const env = kfaEnv({
-    KIWOOM_BASE_URL: simulator.url,
-    KIWOOM_APPKEY: SIM_APP.appKey,
-    KIWOOM_SECRETKEY: SIM_APP.secretKey,
-    KIWOOM_RATE_LIMIT: String(TEST_RATE),
-    WATCHLIST_TABLE: tables.watchlistTable,
-    HISTORY_TABLE: tables.historyTable,
-    ALERT_TOPIC_ARN: topicArn,
-    ...overrides,
-  });
+  const env = kfaEnv({ ...scanEnv(simulator.url, tables, topicArn), ...overrides });
   return spawnKfa(args, env);
 }
 

@@ -13,7 +13,7 @@ import { startKiwoomSimulator, type KiwoomSimulator } from '../../local/kiwoom-s
 import { tradingDaysBackFrom } from '../../local/kiwoom-simulator/dataset.ts';
 import { localAwsEnv, type Subscriber } from '../../local/local-aws.ts';
 import { localAwsInfo, localClients, newTopicWithQueue, uniqueTables } from '../support/aws.ts';
-import { alertIds, SIM_APP, TEST_RATE } from './harness.ts';
+import { alertIds, scanEnv, TEST_RATE } from './harness.ts';
 import { storyRows } from './story.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<ScanResult>;
@@ -33,13 +33,7 @@ beforeAll(async () => {
   watchlist = new WatchlistStore(localClients().doc, tables.watchlistTable);
   const env: Record<string, string> = {
     ...localAwsEnv(localAwsInfo()),
-    KIWOOM_BASE_URL: simulator.url,
-    KIWOOM_APPKEY: SIM_APP.appKey,
-    KIWOOM_SECRETKEY: SIM_APP.secretKey,
-    KIWOOM_RATE_LIMIT: String(TEST_RATE),
-    WATCHLIST_TABLE: tables.watchlistTable,
-    HISTORY_TABLE: tables.historyTable,
-    ALERT_TOPIC_ARN: topic.topicArn,
+    ...scanEnv(simulator.url, tables, topic.topicArn),
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: 'kfa-scan',
     LOG_LEVEL: 'SILENT',

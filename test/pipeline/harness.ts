@@ -29,6 +29,19 @@ export const DAY_CUTOFF_KST = '18:00';
 export const MAX_DAYS_PER_CODE = 20;
 export const LEASE_TTL_MS = 120_000;
 
+/** The scan's settings for a run against the simulator, the given tables and topic (as the CLI or the Lambda reads them). */
+export function scanEnv(simulatorUrl: string, tables: TableNames, topicArn: string): Record<string, string> {
+  return {
+    KIWOOM_BASE_URL: simulatorUrl,
+    KIWOOM_APPKEY: SIM_APP.appKey,
+    KIWOOM_SECRETKEY: SIM_APP.secretKey,
+    KIWOOM_RATE_LIMIT: String(TEST_RATE),
+    WATCHLIST_TABLE: tables.watchlistTable,
+    HISTORY_TABLE: tables.historyTable,
+    ALERT_TOPIC_ARN: topicArn,
+  };
+}
+
 export interface HarnessOptions {
   /** ka10008 rows per page (the simulator's default is 50). */
   pageSize?: number;

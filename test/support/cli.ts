@@ -1,6 +1,6 @@
 // The kfa command line as a user runs it: `node bin/kfa.js …` in a child
 // process whose environment points at the local parts.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { localAwsEnv } from '../../local/local-aws.ts';
 import { localAwsInfo } from './aws.ts';
@@ -30,13 +30,19 @@ export function kfaEnv(vars: Record<string, string | undefined> = {}): Record<st
 
 /** Runs `node bin/kfa.js ...args` from the project root with exactly `env`. */
 export function spawnKfa(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/kfa.js', ...args], { cwd: ROOT, env });
+  return startKfa(args, env).done;
+}
+
+/** The same, with the running process at hand (to pause it with SIGSTOP, as a frozen machine would). */
+export function startKfa(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, ['bin/kfa.js', ...args], { cwd: ROOT, env });
+  const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
+  return { child, done };
 }
