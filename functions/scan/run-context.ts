@@ -63,7 +63,7 @@ export function stopForLostLease(run: RunContext, error: LeaseLostError): void {
   // Codes in flight end their Kiwoom work now: the scan holding the lease takes them.
   run.stop.abort();
   if (run.summary.stopped?.reason === LEASE_LOST) return;
-  run.summary.stopped = { reason: LEASE_LOST, error: `${error.message}: another scan took the lease over` };
+  run.summary.stopped = { reason: LEASE_LOST, error: `${error.message}: it expired or another scan took it over` };
   run.deps.logger.error('scan stopped: lease lost; another scan took over and this one publishes nothing more', {
     run_id: run.runId,
   });
