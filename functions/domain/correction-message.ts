@@ -34,6 +34,8 @@ export interface CorrectionNotice {
 /** The `default` message of a correction notice. Rates in percent, shares as integers. */
 export interface CorrectionPayload {
   schema_version: typeof ALERT_SCHEMA_VERSION;
+  /** Like a digest's `kind`: a reader tells a notice from an alert without knowing every rule. */
+  kind: 'correction';
   alert_id: string;
   stk_cd: string;
   name: string | null;
@@ -49,13 +51,13 @@ export interface CorrectionPayload {
   /** Crossings: thresholds that did not happen (%), and those that still stand. */
   withdrawn_thresholds?: number[];
   standing_thresholds?: number[];
-  /** The corrected alert's threshold, in its payload's units. */
+  /** The corrected alert's threshold, value and previous value, as it announced them (its payload's units). */
   threshold: number | null;
-  /** What the alert said, and what the corrected day says (null where it cannot be said). */
-  original_value: number;
-  original_previous_value: number;
-  value: number | null;
-  previous_value: number | null;
+  value: number;
+  previous_value: number;
+  /** What the corrected day and the day before it say of the same figure (null where unknown or not recomputed). */
+  corrected_value: number | null;
+  corrected_previous_value: number | null;
   previous_dt: TradingDay | null;
   /** The day's ka10008 row as Kiwoom serves it now. */
   row: RawRow;
@@ -140,6 +142,7 @@ function payloadOf(notice: CorrectionNotice): CorrectionPayload {
   const crossed = original.thresholdsCrossed ?? (original.threshold === null ? [] : [original.threshold]);
   return {
     schema_version: ALERT_SCHEMA_VERSION,
+    kind: 'correction',
     alert_id: notice.alertId,
     stk_cd: original.stkCd,
     name: original.name ?? null,
@@ -157,10 +160,10 @@ function payloadOf(notice: CorrectionNotice): CorrectionPayload {
         }
       : {}),
     threshold: rule === 'frgnr_limit_change' ? null : payloadUnits(rule, original.threshold),
-    original_value: payloadUnits(rule, original.value) ?? original.value,
-    original_previous_value: payloadUnits(rule, original.previousValue) ?? original.previousValue,
-    value: payloadUnits(rule, correctedFigure(rule, notice.current)),
-    previous_value: payloadUnits(rule, correctedFigure(rule, notice.previous)),
+    value: payloadUnits(rule, original.value) ?? original.value,
+    previous_value: payloadUnits(rule, original.previousValue) ?? original.previousValue,
+    corrected_value: payloadUnits(rule, correctedFigure(rule, notice.current)),
+    corrected_previous_value: payloadUnits(rule, correctedFigure(rule, notice.previous)),
     previous_dt: notice.previous?.dt ?? null,
     row: { ...notice.current.row },
     revision: true,

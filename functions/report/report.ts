@@ -12,7 +12,7 @@ import {
 } from '../domain/messages.ts';
 import type { Alert, RuleId } from '../domain/types.ts';
 import { rateChartSpec, renderChartSvg, type ChartLabels } from '../replay/chart.ts';
-import type { LedgerEntry } from '../store/alert-ledger.ts';
+import type { RuleAlertEntry } from '../store/alert-ledger.ts';
 import type { LoadedCode, LoadedStatus } from '../status/load.ts';
 import type { StatusReport } from '../status/status.ts';
 import type { ReportAlert, ReportCode, ReportModel } from './html.ts';
@@ -65,7 +65,7 @@ function thresholdText(alert: Alert): string | null {
 }
 
 /** A ledger entry as a row of the report; its values come from the message it carried. */
-export function reportAlert(entry: LedgerEntry): ReportAlert {
+export function reportAlert(entry: RuleAlertEntry): ReportAlert {
   const row = { alertId: entry.alertId, dt: entry.dt, rule: entry.rule, status: entry.status };
   try {
     const alert = alertFromPayload(parseAlertPayload(entry.message.messageJson));

@@ -4,7 +4,7 @@
 // items come back as reasons, never as failures.
 import { FORECAST_WINDOW_DAYS } from '../domain/rules.ts';
 import { DEFAULTS_KEY, formatWatchProblems, resolveWatchSettings } from '../domain/watchlist.ts';
-import type { LedgerEntry, LedgerQuery } from '../store/alert-ledger.ts';
+import { isRuleAlertEntry, type LedgerEntry, type LedgerQuery, type RuleAlertEntry } from '../store/alert-ledger.ts';
 import type { CodeState, StoredSnapshot } from '../store/history-store.ts';
 import type { CodeStatusInput, InvalidItem } from './status.ts';
 
@@ -31,7 +31,8 @@ export interface LoadedCode {
   /** The newest stored days read, oldest first. */
   days: StoredSnapshot[];
   /** Every ledger entry of the code, newest trading day first. */
-  alerts: LedgerEntry[];
+  /** The code's rule alerts (correction notices left out), newest first. */
+  alerts: RuleAlertEntry[];
 }
 
 export interface LoadedStatus {
@@ -59,10 +60,11 @@ export async function loadStatus(sources: StatusSources, request: StatusRequest 
   const limit = Math.max(request.days ?? 0, FORECAST_WINDOW_DAYS);
   const codes = await mapWithConcurrency(targets, request.concurrency ?? 8, async (target): Promise<LoadedCode> => {
     const stkCd = target.settings.stkCd;
-    const [newestFirst, alerts] = await Promise.all([
+    const [newestFirst, entries] = await Promise.all([
       sources.history.recentSnapshots(stkCd, limit),
       sources.ledger.list({ stkCd }),
     ]);
+    const alerts = entries.filter(isRuleAlertEntry);
     const days = [...newestFirst].reverse();
     const last = alerts[0];
     return {

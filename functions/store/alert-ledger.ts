@@ -12,7 +12,7 @@ import {
   type UpdateCommandInput,
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { alertIdOf, type LedgerRule, type TradingDay } from '../domain/types.ts';
+import { alertIdOf, CORRECTION_RULE, type LedgerRule, type RuleId, type TradingDay } from '../domain/types.ts';
 import { batchGetConsistent, type BackoffOptions } from './batch.ts';
 import { CorruptItemError, isConditionalCheckFailed, LedgerEntryNotFoundError } from './errors.ts';
 import { FencedConditionFailed, fencedWrite, type LeaseFence } from './fence.ts';
@@ -63,6 +63,13 @@ export interface LedgerEntry {
   withdrawn?: boolean;
   /** Crossing thresholds of this alert corrected history no longer supports (a correction notice said so). */
   withdrawnBp?: number[];
+}
+
+/** An entry for a rule's alert (not a correction notice). */
+export type RuleAlertEntry = LedgerEntry & { rule: RuleId };
+
+export function isRuleAlertEntry(entry: LedgerEntry): entry is RuleAlertEntry {
+  return entry.rule !== CORRECTION_RULE;
 }
 
 /** Which entry: its code, day, rule and variant. */

@@ -10,7 +10,7 @@ import { EMPTY_RULE_STATE, type WatchSettings } from '../../functions/domain/typ
 import { formatWatchProblems, resolveWatchSettings } from '../../functions/domain/watchlist.ts';
 import type { ReportModel } from '../../functions/report/html.ts';
 import { buildReportModel } from '../../functions/report/report.ts';
-import type { LedgerEntry } from '../../functions/store/alert-ledger.ts';
+import type { RuleAlertEntry } from '../../functions/store/alert-ledger.ts';
 import type { LoadedCode } from '../../functions/status/load.ts';
 import { buildStatus } from '../../functions/status/status.ts';
 import { syntheticHistory } from '../kiwoom-simulator/dataset.ts';
@@ -49,8 +49,8 @@ function sampleCode(code: (typeof SAMPLE_CODES)[number], days: number): LoadedCo
     previousRows: [],
     storedAt: SAMPLE_NOW.toISOString(),
   }));
-  const alerts: LedgerEntry[] = evaluated.flatMap((day, i) =>
-    day.findings.map((finding, n): LedgerEntry => {
+  const alerts: RuleAlertEntry[] = evaluated.flatMap((day, i) =>
+    day.findings.map((finding, n): RuleAlertEntry => {
       const current = snapshots[i + 1]!;
       const alert = toAlert(finding, { stkCd, name: code.settings.name, dt: day.dt, previousDt: day.previousDt, revision: false });
       const message = buildAlertMessage(alert, { current, recent: snapshots.slice(Math.max(0, i - 19), i + 2) });

@@ -2,6 +2,7 @@
 // corrects, and texts that fit their channels.
 import { describe, expect, it } from 'vitest';
 import { buildCorrectionMessage, type CorrectionNotice } from '../../functions/domain/correction-message.ts';
+import { parseNotice } from '../../functions/deliver/notice.ts';
 import { toAlert } from '../../functions/domain/rules.ts';
 import { snapshot } from '../support/domain-fixtures.ts';
 
@@ -41,9 +42,10 @@ describe('buildCorrectionMessage', () => {
       withdrawn: 'partial',
       withdrawn_thresholds: [99.5],
       standing_thresholds: [99],
-      original_value: 99.6,
-      value: 99.2,
+      value: 99.6,
       previous_value: 98.9,
+      corrected_value: 99.2,
+      corrected_previous_value: 98.9,
       previous_dt: '20250304',
       revision: true,
     });
@@ -73,5 +75,23 @@ describe('buildCorrectionMessage', () => {
     expect(email).toContain('98.90% → 99.60%');
     expect(email).toContain('98.90% → 99.20%');
     expect(email).toContain('그대로 유효한 기준: 99%');
+  });
+});
+
+describe('a correction notice on its way to chat channels', () => {
+  it('reads as a notice of its own kind, never as the alert it corrects', () => {
+    const message = buildCorrectionMessage(notice({ all: true, withdrawnBp: [9900, 9950] }));
+    const envelope = {
+      Type: 'Notification',
+      MessageId: 'sns-1',
+      Message: JSON.stringify(message.payload),
+      MessageAttributes: Object.fromEntries(Object.entries(message.attributes).map(([k, v]) => [k, { Type: 'String', Value: v }])),
+    };
+    const read = parseNotice(JSON.stringify(envelope));
+    expect([read.kind, read.deliveryKey, read.attributes.rule]).toEqual([
+      'alert',
+      `correction#${STK}-20250305-correction-limit_exh_rt_cross_up`,
+      'correction',
+    ]);
   });
 });

@@ -135,7 +135,7 @@ describe('an alert the corrected history no longer supports', () => {
       alert_id: `${SKT}-${d2}-correction-limit_exh_rt_cross_up`,
     });
     expect(payloads(after)).toMatchObject([
-      { rule: 'correction', corrects_alert_id: original, corrects_rule: 'limit_exh_rt_cross_up', withdrawn: 'all', withdrawn_thresholds: [49], value: 48.95, original_value: 49.05 },
+      { rule: 'correction', corrects_alert_id: original, corrects_rule: 'limit_exh_rt_cross_up', withdrawn: 'all', withdrawn_thresholds: [49], value: 49.05, corrected_value: 48.95 },
     ]);
   });
 
