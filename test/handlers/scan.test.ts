@@ -94,6 +94,8 @@ function emptyStores(): Pick<ScanDeps, 'history' | 'ledger'> {
       markFailed: unexpected,
       claim: unexpected,
       suppress: unexpected,
+      withdraw: unexpected,
+      list: unexpected,
     },
   };
 }
