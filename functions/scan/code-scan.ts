@@ -12,6 +12,7 @@ import { isSnoozed } from '../domain/rules.ts';
 import { alertIdOf, CORRECTION_RULE, type Alert, type Snapshot, type WatchSettings } from '../domain/types.ts';
 import { CallAbortedError, KiwoomError } from '../kiwoom/errors.ts';
 import { LeaseLostError } from '../store/errors.ts';
+import { FencedConditionFailed } from '../store/fence.ts';
 import { KIWOOM_UNAVAILABLE, kiwoomOutcomeOf } from './breaker.ts';
 import { evaluateCode, type CodeEvaluation, type Outcome, type Withdrawn } from './evaluate.ts';
 import type { CodeState, LedgerEntry, LedgerMessage, NewLedgerEntry, ScanDeps, StoredSnapshot } from './ports.ts';
@@ -198,22 +199,56 @@ async function commitCode(
   composed: Composed,
   lastDt: string | undefined,
 ): Promise<LedgerEntry[]> {
+  const { deps } = run;
+  const fence = run.lease?.fence;
+  const state = codeStateAfter(run, settings.stkCd, evaluation.toStore, lastDt);
+  const fenced = fence ? { fence, now: deps.now() } : undefined;
+  const entries = composed.alerts.map((a) => ledgerEntryOf(a, settings));
+  // The usual evening: the day's alerts, days and state in one fenced transaction.
+  if (fenced && deps.ledger.creationWrites && entries.length > 0 && composed.withdrawals.length === 0) {
+    const creations = deps.ledger.creationWrites(entries, fenced.fence);
+    try {
+      if ((await deps.history.saveCode(evaluation.toStore, state, fenced, creations.writes)) === true) {
+        for (const entry of creations.entries) if (entry.status === 'suppressed') run.summary.alerts_suppressed += 1;
+        return [...creations.entries.filter((e) => e.status === 'pending'), ...composed.stillDue];
+      }
+    } catch (error) {
+      // An entry exists already (a re-run after a crash): record one by one below.
+      if (!(error instanceof FencedConditionFailed)) throw error;
+    }
+  }
+  const toPublish = await recordOneByOne(run, entries, composed.withdrawals);
+  toPublish.push(...composed.stillDue.filter((e) => !toPublish.some((p) => p.alertId === e.alertId)));
+  await deps.history.saveCode(evaluation.toStore, state, fenced);
+  return toPublish;
+}
+
+function ledgerEntryOf({ alert, variant, message, snoozed }: ComposedAlert, settings: WatchSettings): NewLedgerEntry & { suppressedReason?: string } {
+  return {
+    alertId: alert.alertId,
+    stkCd: alert.stkCd,
+    dt: alert.dt,
+    rule: alert.rule,
+    ...(variant === undefined ? {} : { variant }),
+    revision: alert.revision,
+    message: ledgerMessage(message),
+    // Snoozed: remembered and visible in the history, never published.
+    ...(snoozed ? { suppressedReason: `snoozed until ${settings.snoozeUntil}` } : {}),
+  };
+}
+
+/** Each entry on its own (an existing one is returned as it is), then the withdrawals with their notices. */
+async function recordOneByOne(
+  run: RunContext,
+  entries: readonly (NewLedgerEntry & { suppressedReason?: string })[],
+  withdrawals: readonly ComposedWithdrawal[],
+): Promise<LedgerEntry[]> {
   const { deps, summary } = run;
   const fence = run.lease?.fence;
   const toPublish: LedgerEntry[] = [];
-  for (const { alert, variant, message, snoozed } of composed.alerts) {
-    const entry: NewLedgerEntry = {
-      alertId: alert.alertId,
-      stkCd: alert.stkCd,
-      dt: alert.dt,
-      rule: alert.rule,
-      ...(variant === undefined ? {} : { variant }),
-      revision: alert.revision,
-      message: ledgerMessage(message),
-    };
-    if (snoozed) {
-      // Snoozed: remembered and visible in the history, never published.
-      const result = await deps.ledger.recordSuppressed({ ...entry, reason: `snoozed until ${settings.snoozeUntil}` }, fence);
+  for (const { suppressedReason, ...entry } of entries) {
+    if (suppressedReason !== undefined) {
+      const result = await deps.ledger.recordSuppressed({ ...entry, reason: suppressedReason }, fence);
       if (result.created) summary.alerts_suppressed += 1;
       continue;
     }
@@ -222,15 +257,12 @@ async function commitCode(
     else if (result.existing.status === 'pending' || result.existing.status === 'failed') toPublish.push(result.existing);
     else summary.alerts_already_sent += 1;
   }
-  for (const { withdrawn, notice } of composed.withdrawals) {
+  for (const { withdrawn, notice } of withdrawals) {
     const reason = `withdrawn: Kiwoom corrected ${withdrawn.entry.dt} and the corrected history no longer supports it`;
     const done = await deps.ledger.withdraw(withdrawn.entry, { thresholdsBp: withdrawn.thresholdsBp, all: withdrawn.all, reason }, notice, fence);
     if (done.withdrawn) summary.alerts_withdrawn += 1;
     if (done.notice) toPublish.push(done.notice);
   }
-  toPublish.push(...composed.stillDue.filter((e) => !toPublish.some((p) => p.alertId === e.alertId)));
-  const state = codeStateAfter(run, settings.stkCd, evaluation.toStore, lastDt);
-  await deps.history.saveCode(evaluation.toStore, state, fence ? { fence, now: deps.now() } : undefined);
   return toPublish;
 }
 

@@ -6,6 +6,7 @@ import type { Ka10008Source } from '../kiwoom/types.ts';
 import type { CodeFailure, CodeState, Fenced, StoredSnapshot } from '../store/history-store.ts';
 import type {
   ClaimResult,
+  Creations,
   LedgerEntry,
   LedgerMessage,
   LedgerQuery,
@@ -14,7 +15,7 @@ import type {
   RecordResult,
   WithdrawResult,
 } from '../store/alert-ledger.ts';
-import type { LeaseFence } from '../store/fence.ts';
+import type { FencedItem, LeaseFence } from '../store/fence.ts';
 import type { LeaseAcquisition } from '../store/lease.ts';
 
 export interface Log {
@@ -34,7 +35,8 @@ export interface SnapshotStore {
   putSnapshots(list: readonly StoredSnapshot[]): Promise<void>;
   codeStates(stkCds: readonly string[]): Promise<Map<string, CodeState>>;
   putCodeState(state: CodeState): Promise<void>;
-  saveCode(list: readonly StoredSnapshot[], state: CodeState, fenced?: Fenced): Promise<void>;
+  /** False when `alongside` did not fit one transaction: nothing was written. */
+  saveCode(list: readonly StoredSnapshot[], state: CodeState, fenced?: Fenced, alongside?: readonly FencedItem[]): Promise<boolean | void>;
   recordFailure(failure: CodeFailure): Promise<void>;
   codeFailures(stkCds: readonly string[]): Promise<Map<string, CodeFailure>>;
 }
@@ -43,6 +45,8 @@ export interface Ledger {
   record(entry: NewLedgerEntry, fence?: LeaseFence): Promise<RecordResult>;
   recordSuppressed(entry: NewLedgerEntry & { reason: string }, fence?: LeaseFence): Promise<RecordResult>;
   claim(entry: LedgerEntry, fence: LeaseFence): Promise<ClaimResult>;
+  /** Writes creating entries inside a code's commit transaction (see AlertLedger.creationWrites). */
+  creationWrites?(entries: readonly (NewLedgerEntry & { suppressedReason?: string })[], fence: LeaseFence): Creations;
   suppress(entry: LedgerEntry, reason: string, fence?: LeaseFence): Promise<LedgerEntry | undefined>;
   withdraw(entry: LedgerEntry, withdrawal: LedgerWithdrawal, notice: NewLedgerEntry | null, fence?: LeaseFence): Promise<WithdrawResult>;
   list(query: LedgerQuery): Promise<LedgerEntry[]>;

@@ -15,7 +15,7 @@ import {
 import { alertIdOf, CORRECTION_RULE, type LedgerRule, type RuleId, type TradingDay } from '../domain/types.ts';
 import { batchGetConsistent, type BackoffOptions } from './batch.ts';
 import { CorruptItemError, isConditionalCheckFailed, LedgerEntryNotFoundError } from './errors.ts';
-import { FencedConditionFailed, fencedWrite, type LeaseFence } from './fence.ts';
+import { FencedConditionFailed, fencedWrite, type FencedItem, type LeaseFence } from './fence.ts';
 import { ALERT_PREFIX, alertKey } from './keys.ts';
 import { UNSENT_INDEX, UNSENT_MARK } from './tables.ts';
 
@@ -102,6 +102,12 @@ export interface NewLedgerEntry {
 
 export type RecordResult = { created: true; entry: LedgerEntry } | { created: false; existing: LedgerEntry };
 
+/** Entries to create inside a caller's transaction, and the writes that do it. */
+export interface Creations {
+  writes: FencedItem[];
+  entries: LedgerEntry[];
+}
+
 /** The notice recorded with a withdrawal (null for an unsent entry, which needs none). */
 export type WithdrawResult = { withdrawn: true; notice: LedgerEntry | null } | { withdrawn: false; notice: null };
 
@@ -143,6 +149,28 @@ export class AlertLedger {
   async record(entry: NewLedgerEntry, fence?: LeaseFence): Promise<RecordResult> {
     const created = newLedgerEntry(entry, 'pending', this.now().toISOString());
     return this.create(created, { ...toLedgerItem(created), unsent: UNSENT_MARK }, fence);
+  }
+
+  /**
+   * The writes that create these entries (pending, or suppressed with a
+   * reason), each unless an entry exists for its key, for the caller to run
+   * in one fenced transaction with its own writes (a code's commit).
+   */
+  creationWrites(entries: readonly (NewLedgerEntry & { suppressedReason?: string })[], fence: LeaseFence): Creations {
+    const at = this.now().toISOString();
+    const created = entries.map((entry): LedgerEntry => {
+      const reason = entry.suppressedReason;
+      if (reason === undefined) return newLedgerEntry(entry, 'pending', at);
+      return { ...newLedgerEntry(entry, 'suppressed', at), suppressedReason: reason.slice(0, LAST_ERROR_MAX) };
+    });
+    const writes = created.map((entry) => ({
+      Put: {
+        TableName: this.tableName,
+        Item: { ...toLedgerItem(entry), ...(entry.status === 'pending' ? { unsent: UNSENT_MARK } : {}), recorded_epoch: fence.epoch },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    }));
+    return { writes, entries: created };
   }
 
   /**
@@ -417,7 +445,9 @@ export class AlertLedger {
 
   /** Puts `item` (the form of `created`) unless an entry exists for its key; then returns that one. */
   private async create(created: LedgerEntry, item: Record<string, unknown>, fence?: LeaseFence): Promise<RecordResult> {
-    const put = { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' };
+    // Which acquisition of the lease recorded it, for the history.
+    const Item = fence ? { ...item, recorded_epoch: fence.epoch } : item;
+    const put = { TableName: this.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' };
     try {
       if (fence) await fencedWrite(this.doc, fence, this.now(), { Put: put });
       else await this.doc.send(new PutCommand(put));

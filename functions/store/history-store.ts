@@ -20,7 +20,7 @@ import {
 } from '../domain/types.ts';
 import { BATCH_WRITE_LIMIT, batchGetConsistent, chunk, untilProcessed, type BackoffOptions } from './batch.ts';
 import { CorruptItemError } from './errors.ts';
-import { FENCED_ITEMS_MAX, fencedWrite, type LeaseFence } from './fence.ts';
+import { FENCED_ITEMS_MAX, fencedWrite, type FencedItem, type LeaseFence } from './fence.ts';
 import { codeFailureKey, codeStateKey, snapshotKey, SNAPSHOT_PREFIX, type HistoryKey } from './keys.ts';
 
 export interface StoredSnapshot {
@@ -348,23 +348,33 @@ export class HistoryStore {
    * a state that names a day not stored would make the next run take that
    * day for evaluated. Fenced (the scan's own writes), a typical evening is
    * one transaction with the lease check: days and state together or
-   * nothing, and a scan that lost its lease learns so here, before it
+   * nothing (with `alongside`, the caller's own writes too: the day's ledger
+   * entries), and a scan that lost its lease learns so here, before it
    * publishes anything of this code. Otherwise (or for more days than one
    * transaction holds) the days go first in batches, which may hand items
-   * back unprocessed, and the state only once every day is in.
+   * back unprocessed, and the state only once every day is in. False when
+   * `alongside` did not fit: then nothing was written.
    */
-  async saveCode(list: readonly StoredSnapshot[], state: CodeState, fenced?: Fenced): Promise<void> {
+  async saveCode(
+    list: readonly StoredSnapshot[],
+    state: CodeState,
+    fenced?: Fenced,
+    alongside: readonly FencedItem[] = [],
+  ): Promise<boolean> {
     const days = snapshotItems(list);
     const put = { TableName: this.tableName, Item: toCodeStateItem(state) };
-    // A typical evening (a day or a few, and the state) is one fenced transaction: all or nothing.
-    if (fenced && days.length < FENCED_ITEMS_MAX) {
-      const puts = [...days.map((Item) => ({ Put: { TableName: this.tableName, Item } })), { Put: put }];
+    // A typical evening (a day or a few, the state, the day's alerts) is one fenced transaction: all or nothing.
+    if (fenced && days.length + alongside.length < FENCED_ITEMS_MAX) {
+      const puts = [...alongside, ...days.map((Item) => ({ Put: { TableName: this.tableName, Item } })), { Put: put }];
       await fencedWrite(this.doc, fenced.fence, fenced.now, puts);
-      return;
+      return true;
     }
+    // Too much for one transaction: nothing written, the caller writes its own items first.
+    if (alongside.length > 0) return false;
     await this.batchWrite(days.map((Item) => ({ PutRequest: { Item } })));
     if (fenced) await fencedWrite(this.doc, fenced.fence, fenced.now, { Put: put });
     else await this.doc.send(new PutCommand(put));
+    return true;
   }
 
   async recordFailure(failure: CodeFailure): Promise<void> {

@@ -8,6 +8,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kstDay } from '../../functions/domain/calendar.ts';
 import { appKeyId } from '../../functions/kiwoom/app-key-id.ts';
+import { AlertLedger } from '../../functions/store/alert-ledger.ts';
 import { leaseKey } from '../../functions/store/keys.ts';
 import { WatchlistStore } from '../../functions/store/watchlist-store.ts';
 import { tradingDaysBackFrom } from '../../local/kiwoom-simulator/dataset.ts';
@@ -18,8 +19,10 @@ import { kfaEnv, spawnKfa, startKfa, type CliResult } from '../support/cli.ts';
 import { alertIds, scanEnv, SIM_APP, TEST_RATE } from './harness.ts';
 import { storyRows } from './story.ts';
 
-const CODES = ['000660', '005930', '017670'];
-const STALLED = '005930';
+// The first code is scanned and its alert sent before the second one's slow
+// answer comes: the freeze then catches the scan with nothing else in flight.
+const CODES = ['000660', '005930'];
+const [DONE, STALLED] = CODES as [string, string];
 // The CLI reads the real clock: the story ends on the last weekday before today in Korea.
 const [newest, previous] = tradingDaysBackFrom(kstDay(new Date(Date.now() - 86_400_000)), 2, new Set()) as [string, string];
 
@@ -54,10 +57,12 @@ beforeAll(async () => {
   const env = kfaEnv({ ...scanEnv(simulator.url, tables, topicArn), SCAN_LEASE_TTL_SECONDS: '2' });
 
   // The first scan's answer for one code is slow; freeze the scan while it waits.
-  simulator.inject({ kind: 'latency', ms: 1_500, stkCd: STALLED, count: 1 });
+  simulator.inject({ kind: 'latency', ms: 2_000, stkCd: STALLED, count: 1 });
   const first = startKfa(['scan'], env);
+  const ledger = new AlertLedger(localClients().doc, tables.historyTable);
   try {
     await until(() => simulator.requests.some((r) => (r.body as { stk_cd?: string } | null)?.stk_cd === STALLED), 'the slow request');
+    await until(async () => (await ledger.get(DONE, newest, 'limit_exh_rt_cross_up'))?.status === 'sent', 'the first alert');
     first.child.kill('SIGSTOP');
     await until(async () => (await leaseExpiresAt(tables.historyTable)) < Date.now(), 'the lease to lapse');
     takeover = await spawnKfa(['scan', '--json'], env);
