@@ -40,7 +40,7 @@ export function kiwoomIdentity(config: Config): string {
  * function wrote it) when deployed, so a `kfa scan` and the deployed scan
  * with the same app key exclude each other.
  */
-export function leaseScope(config: Config, tokens: TokenSource | undefined, logger: Log): LeaseScope {
+export function leaseScope(config: Config, tokens: TokenSource | undefined, logger: Pick<Log, 'warn'>): LeaseScope {
   const k = config.kiwoom;
   if (k.tokenSecretArn === undefined) return appKeyId(k.appKey ?? 'anonymous');
   const source = tokens instanceof SecretsManagerTokenSource ? tokens : undefined;
@@ -86,7 +86,9 @@ export function createKiwoom(
   options: { dryRun?: boolean } = {},
 ): KiwoomClient {
   const identity = kiwoomIdentity(config);
-  const store = aws === undefined ? undefined : new DynamoAllowanceStore(aws.doc, config.historyTable, identity);
+  // Kept under the app key's id, as the lease is: a kfa scan and the deployed scan with one key share it.
+  const scope = leaseScope(config, tokens, logger);
+  const store = aws === undefined ? undefined : new DynamoAllowanceStore(aws.doc, config.historyTable, scope);
   const allowances: AllowanceMemory | undefined =
     store === undefined || !options.dryRun ? store : { load: (apiId) => store.load(apiId), save: async () => undefined };
   return new KiwoomClient({

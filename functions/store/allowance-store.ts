@@ -1,8 +1,9 @@
 // What the Kiwoom client learned about an allowance, kept in the History
 // table per (app key identity, API id) so that a new Lambda container starts
 // at what the last one learned instead of opening with a burst of 1700s at
-// the configured rate. The identity is `kiwoomIdentity` (functions/scan/
-// wiring.ts), already a hash: no app key is stored.
+// the configured rate. The identity is the app key's id (`leaseScope` in
+// functions/scan/wiring.ts: the CLI computes it, the deployed scan reads it
+// from the token secret), already a hash: no app key is stored.
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AllowanceMemory, LearnedAllowance, LearnedLimits } from '../kiwoom/types.ts';
 
@@ -24,20 +25,31 @@ export interface AllowanceStoreOptions {
 export class DynamoAllowanceStore implements AllowanceMemory {
   readonly #now: () => Date;
   readonly #maxAgeMs: number;
+  readonly #identityOf: string | (() => Promise<string>);
+  #identity: Promise<string> | undefined;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,
-    readonly identity: string,
+    /** The app key identity, or how to find it out (deployed, it comes from the token secret). */
+    identity: string | (() => Promise<string>),
     options: AllowanceStoreOptions = {},
   ) {
+    this.#identityOf = identity;
     this.#now = options.now ?? (() => new Date());
     this.#maxAgeMs = options.maxAgeMs ?? ALLOWANCE_MAX_AGE_MS;
   }
 
+  identity(): Promise<string> {
+    const of = this.#identityOf;
+    this.#identity ??= typeof of === 'string' ? Promise.resolve(of) : of();
+    this.#identity.catch(() => (this.#identity = undefined));
+    return this.#identity;
+  }
+
   async load(apiId: string): Promise<LearnedAllowance | undefined> {
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: allowanceKey(this.identity, apiId), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: allowanceKey(await this.identity(), apiId), ConsistentRead: true }),
     );
     const learned = fromItem(out.Item);
     if (learned === undefined) return undefined;
@@ -49,7 +61,7 @@ export class DynamoAllowanceStore implements AllowanceMemory {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...allowanceKey(this.identity, apiId),
+          ...allowanceKey(await this.identity(), apiId),
           rate_per_second: limits.ratePerSecond,
           margin_ms: limits.marginMs,
           learned_at: this.#now().toISOString(),

@@ -21,10 +21,12 @@ import { LimiterRegistry } from '../../functions/kiwoom/limiter.ts';
 import { TokenIssuerLock } from '../../functions/kiwoom/token-lock.ts';
 import { TokenSecretStore } from '../../functions/kiwoom/secrets-token-source.ts';
 import type { ScanDeps } from '../../functions/scan/ports.ts';
-import { buildScanDeps, createKiwoom, createTokenSource } from '../../functions/scan/wiring.ts';
+import { buildScanDeps, createKiwoom, createTokenSource, leaseScope } from '../../functions/scan/wiring.ts';
+import { DynamoAllowanceStore } from '../../functions/store/allowance-store.ts';
 import { startKiwoomSimulator, type KiwoomSimulator } from '../../local/kiwoom-simulator/server.ts';
 import { localClients, uniqueTables } from '../support/aws.ts';
 import { capturingLog, SIM_APP } from './harness.ts';
+import { storyRows } from './story.ts';
 
 const NOW = new Date('2025-03-04T09:30:00Z');
 const TTL = 60_000;
@@ -127,6 +129,22 @@ describe('the scan lease for one Kiwoom app key', () => {
     const other = await scanDeps(cli('another-appkey'), historyTable).lease.acquire('kfa-cli-run', TTL, NOW);
 
     expect(other.acquired).toBe(true);
+  });
+
+  it('keeps the learned Kiwoom allowance under the same key for both, so the deployed scan starts from what a kfa scan learned', async () => {
+    const { historyTable } = await uniqueTables();
+    await tokenFunctionRuns();
+    const cliConfig = loadConfig({ KIWOOM_BASE_URL: simulator.url, HISTORY_TABLE: historyTable, ...cli(SIM_APP.appKey) });
+    const learnedByCli = new DynamoAllowanceStore(localClients().doc, historyTable, leaseScope(cliConfig, undefined, capturingLog()));
+    await learnedByCli.save('ka10008', { ratePerSecond: 2, marginMs: 0 });
+
+    const deployedConfig = loadConfig({ KIWOOM_BASE_URL: simulator.url, HISTORY_TABLE: historyTable, AWS_REGION: 'ap-northeast-2', ...deployed });
+    const aws = { ...localClients(), secrets: new SecretsManagerClient({ region: 'ap-northeast-2' }), lambda: new LambdaClient({ region: 'ap-northeast-2' }) };
+    const kiwoom = createKiwoom(deployedConfig, createTokenSource(deployedConfig, aws, capturingLog()), capturingLog(), aws, { dryRun: true });
+    simulator.setRows('005930', storyRows([{ dt: '20250303', rateBp: 4880 }]));
+    for await (const page of kiwoom.ka10008Pages('005930')) expect(page.rows).toHaveLength(1);
+
+    expect(kiwoom.stats().learnedRatePerSecond).toEqual({ ka10008: 2 });
   });
 
   it('never writes the app key into the token secret', async () => {
