@@ -7,7 +7,9 @@
 //
 // - a crossing of the same threshold in the same direction that was already
 //   announced is not announced again because the correction moved it to
-//   another day;
+//   another day within the same spell past the threshold (an alert sent on
+//   a day that really closed on the other side told of a rate that was not
+//   there: it is withdrawn, and the real crossing is announced);
 // - a crossing (or any other finding) the corrected history reveals and
 //   nothing announced is a new alert, marked as following a correction;
 // - an alert the corrected history no longer supports is withdrawn: people
@@ -124,6 +126,7 @@ export function carryCorrectionsForward(input: CarryForwardInput): CarriedForwar
   const match = matchInDayOrder(
     said.flatMap((s) => s.occurrences),
     fresh,
+    announcementCovers(states, input.days),
   );
 
   // One not yet published that the corrected history contradicts in part is
@@ -203,20 +206,60 @@ interface Match<O, N> {
   revealed: Set<N>;
 }
 
-/** Pairs the n-th old occurrence of a key with the n-th new one, in day order. */
-function matchInDayOrder<O extends Occurrence, N extends Occurrence>(old: readonly O[], fresh: readonly N[]): Match<O, N> {
+/** Whether what was said on `said.dt` still speaks for the occurrence `now` of the corrected history. */
+type Covers = (said: Occurrence, now: Occurrence) => boolean;
+
+/**
+ * A crossing announced on day A covers the corrected history's crossing of
+ * the same threshold (and direction) on day C when both belong to one spell
+ * past the threshold:
+ * - C ≤ A and the threshold stayed disarmed from C through A (the alert
+ *   came late, but told the truth), or
+ * - A < C and the corrected rate was past the threshold every day from A
+ *   through C (a confirmation counted from an earlier day than it should).
+ * An alert on a day that really closed on the other side told of a rate
+ * that was not there: it is withdrawn, and the real crossing announced.
+ * Other occurrences are keyed by what they say and pair in day order.
+ */
+function announcementCovers(
+  states: readonly { dt: TradingDay; state: RuleState }[],
+  days: readonly SpanDay[],
+): Covers {
+  const within = <T extends { dt: TradingDay }>(list: readonly T[], from: TradingDay, to: TradingDay) =>
+    list.filter((x) => x.dt >= from && x.dt <= to);
+  return (said, now) => {
+    const t = said.thresholdBp;
+    if (t === null) return true;
+    const up = said.key.startsWith('limit_exh_rt_cross_up:');
+    if (said.dt >= now.dt) {
+      return within(states, now.dt, said.dt).every((s) => (up ? s.state.disarmedUpBp : s.state.disarmedDownBp).includes(t));
+    }
+    return within(days.map((d) => d.snapshot), said.dt, now.dt).every((d) => {
+      const bp = d.limitExhRtBp;
+      return bp !== null && (up ? bp >= t : bp < t);
+    });
+  };
+}
+
+/**
+ * Pairs what was said with what the corrected history says, key by key in
+ * day order: each old occurrence with the first unpaired new one it covers.
+ */
+function matchInDayOrder<O extends Occurrence, N extends Occurrence>(old: readonly O[], fresh: readonly N[], covers: Covers): Match<O, N> {
   const match: Match<O, N> = { pairs: new Map(), unsupported: new Set(), revealed: new Set() };
   const byDay = (a: Occurrence, b: Occurrence) => (a.dt < b.dt ? -1 : a.dt > b.dt ? 1 : 0);
   const keys = new Set([...old.map((o) => o.key), ...fresh.map((o) => o.key)]);
   for (const key of keys) {
-    const before = old.filter((o) => o.key === key).sort(byDay);
     const now = fresh.filter((o) => o.key === key).sort(byDay);
-    before.forEach((o, i) => {
-      const paired = now[i];
-      if (paired) match.pairs.set(o, paired);
-      else match.unsupported.add(o);
-    });
-    now.slice(before.length).forEach((o) => match.revealed.add(o));
+    const taken = new Set<N>();
+    for (const o of old.filter((x) => x.key === key).sort(byDay)) {
+      const paired = now.find((n) => !taken.has(n) && covers(o, n));
+      if (paired) {
+        match.pairs.set(o, paired);
+        taken.add(paired);
+      } else match.unsupported.add(o);
+    }
+    for (const n of now) if (!taken.has(n)) match.revealed.add(n);
   }
   return match;
 }

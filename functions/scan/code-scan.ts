@@ -237,7 +237,11 @@ function ledgerEntryOf({ alert, variant, message, snoozed }: ComposedAlert, sett
   };
 }
 
-/** Each entry on its own (an existing one is returned as it is), then the withdrawals with their notices. */
+/**
+ * Each entry on its own (an existing one is returned as it is), then the
+ * withdrawals with their notices. Notices go out first: whoever read the
+ * withdrawn alert reads the retraction before the crossing that replaces it.
+ */
 async function recordOneByOne(
   run: RunContext,
   entries: readonly (NewLedgerEntry & { suppressedReason?: string })[],
@@ -257,13 +261,14 @@ async function recordOneByOne(
     else if (result.existing.status === 'pending' || result.existing.status === 'failed') toPublish.push(result.existing);
     else summary.alerts_already_sent += 1;
   }
+  const notices: LedgerEntry[] = [];
   for (const { withdrawn, notice } of withdrawals) {
     const reason = `withdrawn: Kiwoom corrected ${withdrawn.entry.dt} and the corrected history no longer supports it`;
     const done = await deps.ledger.withdraw(withdrawn.entry, { thresholdsBp: withdrawn.thresholdsBp, all: withdrawn.all, reason }, notice, fence);
     if (done.withdrawn) summary.alerts_withdrawn += 1;
-    if (done.notice) toPublish.push(done.notice);
+    if (done.notice) notices.push(done.notice);
   }
-  return toPublish;
+  return [...notices, ...toPublish];
 }
 
 function codeStateAfter(run: RunContext, stkCd: string, days: readonly StoredSnapshot[], previousLast: string | undefined): CodeState {

@@ -116,9 +116,24 @@ describe('an alert the corrected history no longer supports', () => {
     expect(result.alerts).toEqual([]);
   });
 
-  it('is not withdrawn when the crossing only moved to the next day', () => {
+  it('is withdrawn when it came a day before the real crossing, and the crossing is announced on its day', () => {
+    // D2's alert told of 49.05 on a day that closed at 48.95: nobody may act on it.
     const result = correct(at49, [4890, 4890, 4905, 4910], 2, 4895);
+    expect(result.withdrawn.map((w) => [w.announcement.alert.dt, w.thresholdsBp, w.all])).toEqual([[dtOf(2), [4900], true]]);
+    expect(sent(result.alerts)).toEqual([[dtOf(3), 'limit_exh_rt_cross_up', [4900], true]]);
+  });
+
+  it('is not withdrawn when the crossing moved to an earlier day and the rate stayed past it', () => {
+    const result = correct(at49, [4890, 4890, 4890, 4910], 2, 4905);
     expect([result.withdrawn, result.alerts]).toEqual([[], []]);
+  });
+
+  it('is withdrawn when the rate fell back between the real crossing and the alert', () => {
+    // Corrected: D1 crosses (49.05), D2 falls back to 48.80, D3 49.10 is the crossing the D3 alert told of.
+    // Served: D1 48.90 was wrong; the alert on D3 still stands for D3's own crossing, D1's is new.
+    const result = correct(at49, [4890, 4890, 4880, 4910], 1, 4905);
+    expect(result.withdrawn).toEqual([]);
+    expect(sent(result.alerts)).toEqual([[dtOf(1), 'limit_exh_rt_cross_up', [4900], true]]);
   });
 
   it('withdraws only the threshold that did not happen when the rest still stands', () => {
@@ -170,11 +185,15 @@ describe('rule state carried forward', () => {
     ]);
   });
 
-  it('continues the new days from the recomputed state', () => {
+  it('continues the new days from the recomputed state: the new day carries the real crossing', () => {
     const at49 = settings({ aboveBp: [4900] });
-    // D2 alerted (stored at 49.05); corrected to 48.95; the new D3 at 49.10 now carries the crossing.
+    // D2 alerted (stored at 49.05); corrected to 48.95; the new D3 at 49.10 is the real crossing.
     const result = correct(at49, [4890, 4890, 4905], 2, 4895, [4910]);
-    expect([result.alerts, result.withdrawn, result.finalState.disarmedUpBp]).toEqual([[], [], [4900]]);
+    expect([sent(result.alerts), result.withdrawn.map((w) => w.announcement.alert.dt), result.finalState.disarmedUpBp]).toEqual([
+      [[dtOf(3), 'limit_exh_rt_cross_up', [4900], true]],
+      [dtOf(2)],
+      [4900],
+    ]);
   });
 
   it('keeps the stored state of a day the scan never evaluated (replay history) and alerts nothing for it', () => {

@@ -60,6 +60,35 @@ describe('a crossing that a correction only moves to another day', () => {
   });
 });
 
+describe('an alert sent on a day that really closed below the threshold', () => {
+  it('is retracted first, then the crossing is announced on its real day (D2 first 49.05, really 48.70; D3 49.30)', async () => {
+    const h = await pipeline();
+    await h.watch({ stk_cd: SKT, limit_exh_rt_above: 49, hysteresis_pp: 0.2 });
+    const rows = rateStory('20250303', [4880, 4885, 4890, 4870, 4930]);
+    const [, , d1, d2, d3] = daysOf(rows) as [string, string, string, string, string];
+    const early = servedAs(rows, d2, 4905);
+    h.story(SKT, early.filter((r) => r.dt <= d1));
+    await h.scanEvening(d1);
+    h.story(SKT, early.filter((r) => r.dt <= d2));
+    await h.scanEvening(d2);
+    h.story(SKT, early);
+    await h.scanEvening(d3);
+    const original = `${SKT}-${d2}-limit_exh_rt_cross_up`;
+    expect(alertIds(await h.received())).toEqual([original]);
+
+    h.story(SKT, rows);
+    const corrected = await h.scanEvening(d3);
+
+    expect(payloads(await h.received())).toMatchObject([
+      { rule: 'correction', corrects_alert_id: original, value: 49.05, corrected_value: 48.7 },
+      { dt: d3, previous_dt: d2, rule: 'limit_exh_rt_cross_up', previous_value: 48.7, value: 49.3, revision: true },
+    ]);
+    expect([corrected.revisions, corrected.alerts_withdrawn]).toEqual([1, 1]);
+    expect(await h.scanEvening(d3)).toMatchObject({ alerts_published: 0 });
+    expect(await h.received()).toEqual([]);
+  });
+});
+
 describe('a crossing a correction reveals', () => {
   it('alerts on D3 once D2, first 49.05, is corrected to 48.70 and re-arms 49% (0.2pp hysteresis)', async () => {
     const h = await pipeline();
