@@ -31,48 +31,55 @@ const TAKEOVER_ATTEMPTS = 4;
 export async function lapsedLease(world: ChaosWorld, random: Seeded, kind: StallKind): Promise<ScenarioFigures> {
   const stage = await world.stage(`lapsed lease, ${kind}`, random, { leaseTtlSeconds: 2 });
   try {
-    const stories = oneCodeTwoAlerts(chaosCalendar(5), random);
-    await stage.watch(...stories.map((s) => s.item));
-    stories.forEach((s) => stage.serve(s.stkCd, s.servedAt(0)));
-    await stage.run();
-    stories.forEach((s) => stage.serve(s.stkCd, s.servedAt(1)));
-
+    const stories = await eveningWithAlerts(stage, random);
     const a = stage.prepare();
     const stall = new Stall();
-    const stalledCode = ALERTING_CODE;
-    const hooks = stallHooks(kind, stall, random);
     // Long enough for every takeover attempt and B's whole run; the fault cannot wait for the harness.
     const latencyMs = 6 * stage.leaseTtlMs + 4_000;
     if (kind === 'kiwoom-latency') {
-      stage.simulator.inject({ kind: 'latency', ms: latencyMs, stkCd: stalledCode, count: 1 });
-      watchKiwoomStall(stage, stalledCode, stall);
+      stage.simulator.inject({ kind: 'latency', ms: latencyMs, stkCd: ALERTING_CODE, count: 1 });
+      watchKiwoomStall(stage, ALERTING_CODE, stall);
     }
-    const aRun = (await stage.start(a, { hooks })).done;
-
-    let aFinished = false;
-    void aRun.then(() => (aFinished = true));
-    const notes: string[] = [];
-    const stalled = await Promise.race([stall.started.then(() => true), aRun.then(() => false)]);
-    let tookOver = false;
-    if (!stalled) {
-      notes.push(`${a.caller} finished before it stalled: nothing overlapped`);
-    } else {
-      // The lease was taken (or last renewed) before the stall began.
-      await sleep(stage.leaseTtlMs + 500);
-      const b = await takeOver(stage, () => aFinished);
-      tookOver = b.report !== null && !b.report.leaseHeld;
-      stall.release();
-      notes.push(overlapNote(a, b, await aRun));
-    }
-    if (!stalled) stall.release();
-    await aRun;
-    const settled = await stage.settle();
-    if (!settled) notes.push('the clean runs at the end did not complete');
+    const aRun = (await stage.start(a, { hooks: stallHooks(kind, stall, random) })).done;
+    const { tookOver, note } = await overlap(stage, a, aRun, stall);
+    const notes = [note];
+    if (!(await stage.settle())) notes.push('the clean runs at the end did not complete');
     const until = kind === 'kiwoom-latency' ? stall.startedAt + latencyMs : stall.releasedAt;
     return await measure({ stage, stories, stalls: tookOver ? [{ caller: a.caller, until }] : [], notes });
   } finally {
     await stage.close();
   }
+}
+
+/** The codes' first scans (evening 0), then evening 1 served: the evening scan A and B will fight over. */
+async function eveningWithAlerts(stage: Stage, random: Seeded): Promise<Story[]> {
+  const stories = oneCodeTwoAlerts(chaosCalendar(5), random);
+  await stage.watch(...stories.map((s) => s.item));
+  stories.forEach((s) => stage.serve(s.stkCd, s.servedAt(0)));
+  await stage.run();
+  stories.forEach((s) => stage.serve(s.stkCd, s.servedAt(1)));
+  return stories;
+}
+
+/**
+ * Once A stalls and its lease could have lapsed, B runs (and runs again while
+ * it finds the lease held); then A is let go and finishes.
+ */
+async function overlap(stage: Stage, a: ScanProcess, aRun: Promise<RunRecord>, stall: Stall): Promise<{ tookOver: boolean; note: string }> {
+  let aFinished = false;
+  void aRun.then(() => (aFinished = true));
+  const stalled = await Promise.race([stall.started.then(() => true), aRun.then(() => false)]);
+  if (!stalled) {
+    stall.release();
+    await aRun;
+    return { tookOver: false, note: `${a.caller} finished before it stalled: nothing overlapped` };
+  }
+  // The lease was taken (or last renewed) before the stall began.
+  await sleep(stage.leaseTtlMs + 500);
+  const b = await takeOver(stage, () => aFinished);
+  stall.release();
+  const tookOver = b.report !== null && !b.report.leaseHeld;
+  return { tookOver, note: overlapNote(b, await aRun) };
 }
 
 const ALERTING_CODE = '400001';
@@ -165,9 +172,12 @@ async function takeOver(stage: Stage, aFinished: () => boolean): Promise<RunReco
   }
 }
 
-function overlapNote(a: ScanProcess, bRun: RunRecord, aRun: RunRecord): string {
-  const b = bRun;
-  const took = bRun.report?.leaseHeld ? 'found the lease held and did nothing' : 'took the lapsed lease and ran';
-  const aEnd = aRun.report?.stopped ? `stopped (${aRun.report.stopped}), exit ${aRun.exitCode}` : `finished, exit ${aRun.exitCode}`;
-  return `${b.caller} ${took}; ${a.caller} then ${aEnd}`;
+function overlapNote(b: RunRecord, a: RunRecord): string {
+  const took = b.report?.leaseHeld ? 'found the lease held and did nothing' : 'took the lapsed lease and ran';
+  const ended = a.error
+    ? `failed (${a.error}), exit ${a.exitCode}`
+    : a.report?.stopped
+      ? `stopped (${a.report.stopped}), exit ${a.exitCode}`
+      : `finished, exit ${a.exitCode}`;
+  return `${b.caller} ${took}; ${a.caller} then ${ended}`;
 }
