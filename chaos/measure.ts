@@ -148,29 +148,30 @@ export function toDelivery(received: ReceivedAlert, order: number): Delivery {
   };
 }
 
-const ALERT_ID = /^[0-9A-Z]{6}(?:_NX|_AL)?-\d{8}-[a-z_]+$/;
+/** An alert id as the scan writes them (`017670-20250305-limit_exh_rt_cross_up`), perhaps with a suffix. */
+const ALERT_ID = /^[0-9A-Z]{6}(?:_NX|_AL)?-\d{8}-[a-z_]+/;
 
 /**
  * The alert_id a correction notice retracts. The issue fixes the notice's
- * rule id, not the field's name, so the well-known names come first and then
- * any field holding another alert's id (one level deep).
+ * rule id, not the field's name, so the well-known names come first, then any
+ * field holding another alert's id (one level deep), and last the notice's
+ * own alert_id when that is the original's (a notice sent under it).
  */
 export function correctedAlertId(payload: Record<string, unknown>, ownId: string): string | null {
-  for (const key of ['original_alert_id', 'corrects_alert_id', 'corrected_alert_id', 'corrects', 'retracts', 'original']) {
-    const value = payload[key];
+  const idIn = (value: unknown): string | null => {
     if (typeof value === 'string' && ALERT_ID.test(value)) return value;
-    if (typeof value === 'object' && value !== null && typeof (value as { alert_id?: unknown }).alert_id === 'string') {
-      return (value as { alert_id: string }).alert_id;
-    }
+    const nested = typeof value === 'object' && value !== null ? (value as { alert_id?: unknown }).alert_id : undefined;
+    return typeof nested === 'string' && ALERT_ID.test(nested) ? nested : null;
+  };
+  for (const key of ['original_alert_id', 'corrects_alert_id', 'corrected_alert_id', 'corrects', 'retracts', 'original']) {
+    const id = idIn(payload[key]);
+    if (id !== null) return id;
   }
   for (const value of Object.values(payload)) {
-    if (typeof value === 'string' && value !== ownId && ALERT_ID.test(value)) return value;
-    if (typeof value === 'object' && value !== null) {
-      const nested = (value as { alert_id?: unknown }).alert_id;
-      if (typeof nested === 'string' && nested !== ownId && ALERT_ID.test(nested)) return nested;
-    }
+    const id = idIn(value);
+    if (id !== null && id !== ownId) return id;
   }
-  return null;
+  return ALERT_ID.test(ownId) && !ownId.includes(CORRECTION_RULE) ? ownId : null;
 }
 
 /**

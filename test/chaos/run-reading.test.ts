@@ -43,6 +43,11 @@ describe('a correction notice', () => {
     expect(correctedAlertId({ alert_id: own, note: 'no id here' }, own)).toBeNull();
   });
 
+  it('retracts the alert whose alert_id it was sent under, when it names no other', () => {
+    const original = '017670-20250305-limit_exh_rt_cross_up';
+    expect(correctedAlertId({ alert_id: original, rule: 'correction' }, original)).toBe(original);
+  });
+
   it('is delivered as a correction, apart from alerts, with the thresholds of crossings in basis points', () => {
     const received = (payload: Record<string, unknown>): ReceivedAlert => ({
       messageId: 'm',
