@@ -229,19 +229,30 @@ export class Stage {
 
   /**
    * Clean runs (no faults, no kills) until one finishes everything: exit 0,
-   * no code failed, not reached or left with days for later. Returns false
-   * (and the runs say why) if `attempts` runs do not get there.
+   * no code failed, not reached or left with days for later. Returns that
+   * run, or null (and the runs say why) if `attempts` runs do not get there.
    */
-  async settle(attempts = 4): Promise<boolean> {
+  async settle(attempts = 4): Promise<RunRecord | null> {
     for (let i = 0; i < attempts; i++) {
       const run = await this.run();
       if (run.report?.leaseHeld) {
         await this.untilLeaseLapses();
         continue;
       }
-      if (isComplete(run)) return true;
+      if (isComplete(run)) return run;
     }
-    return false;
+    return null;
+  }
+
+  /**
+   * Every code's first scan, complete: the oracle starts from the day before
+   * each code's first evaluated day, so a first scan that slipped to a later
+   * evening would make its figures wrong. Throws rather than measure that.
+   */
+  async firstScans(): Promise<RunRecord> {
+    const run = await this.settle();
+    if (!run) throw new Error(`${this.name}: the first scans did not complete (${this.runs.map((r) => describeRun(r, this.policy.callsOf(r.caller).length)).join('; ')})`);
+    return run;
   }
 
   /** A killed scan's lease expires by itself within its TTL; the next scan waits that long, as the next schedule would. */

@@ -39,12 +39,13 @@ export async function correction(world: ChaosWorld, random: Seeded, options: Cor
       ...Array.from({ length: options.randomCodes }, (_, i) => randomlyCorrected(String(310_000 + i * 7), dts, newestAt, random.fork(`code-${i}`))),
     ];
     await stage.watch(...stories.map((s) => s.item));
+    const notes: string[] = [];
     for (let e = 0; e < evenings; e++) {
       stories.forEach((s) => stage.serve(s.stkCd, s.servedAt(e)));
-      await stage.run();
+      if (e === 0) await stage.firstScans();
+      else if (!(await stage.settle())) notes.push(`evening ${e}: the scans did not complete`);
     }
-    const settled = await stage.settle();
-    return await measure({ stage, stories, notes: settled ? [] : ['the clean runs at the end did not complete'] });
+    return await measure({ stage, stories, notes });
   } finally {
     await stage.close();
   }

@@ -56,7 +56,7 @@ async function eveningWithAlerts(stage: Stage, random: Seeded): Promise<Story[]>
   const stories = oneCodeTwoAlerts(chaosCalendar(5), random);
   await stage.watch(...stories.map((s) => s.item));
   stories.forEach((s) => stage.serve(s.stkCd, s.servedAt(0)));
-  await stage.run();
+  await stage.firstScans();
   stories.forEach((s) => stage.serve(s.stkCd, s.servedAt(1)));
   return stories;
 }

@@ -33,7 +33,7 @@ export async function outage(world: ChaosWorld, random: Seeded, options: OutageO
     );
     await stage.watch(...stories.map((s) => s.item));
     stories.forEach((s) => stage.serve(s.stkCd, s.servedAt(0)));
-    await stage.run();
+    await stage.firstScans();
     stories.forEach((s) => stage.serve(s.stkCd, s.servedAt(1)));
 
     const notes: string[] = [];

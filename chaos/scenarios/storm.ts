@@ -30,7 +30,7 @@ export async function storm(world: ChaosWorld, random: Seeded, options: StormOpt
     const serve = (e: number) => stories.forEach((s) => stage.serve(s.stkCd, s.servedAt(e)));
 
     serve(0);
-    let estimate = estimateOf(stage, await stage.run());
+    let estimate = estimateOf(stage, await stage.firstScans());
     const plans = random.fork('kills');
     for (let e = 1; e <= options.evenings; e++) {
       serve(e);
