@@ -62,9 +62,15 @@ async function suppressedBySnooze(run: RunContext, entry: LedgerEntry): Promise<
 
 /** One alert, one SNS message; false when it was not published (the entry stays unsent unless sent by another scan). */
 export async function publishEntry(run: RunContext, entry: LedgerEntry): Promise<boolean> {
+  if (!run.deps.publisher) return false;
+  run.attempted.add(entry.alertId);
+  return run.publishing.run(() => claimAndPublish(run, entry));
+}
+
+/** Snooze, fenced claim, publish, bookkeeping: for one alert while no other is between publish and bookkeeping. */
+async function claimAndPublish(run: RunContext, entry: LedgerEntry): Promise<boolean> {
   const { deps, summary } = run;
   if (!deps.publisher) return false;
-  run.attempted.add(entry.alertId);
   if (await suppressedBySnooze(run, entry)) return false;
   if (!(await claimed(run, entry))) return false;
   let messageId: string;

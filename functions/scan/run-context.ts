@@ -52,6 +52,23 @@ export interface RunContext {
   breaker: KiwoomBreaker;
   /** Alerts this run has tried to publish (one attempt per run). */
   attempted: Set<string>;
+  /**
+   * Publishes go one at a time across the codes in flight: a process killed
+   * at any instruction then leaves at most one message that SNS took and the
+   * ledger never heard of (the one duplicate a kill may cause).
+   */
+  publishing: OneAtATime;
+}
+
+/** Runs async work strictly one after another, in the order asked. */
+export class OneAtATime {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(work);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
 }
 
 /** What the summary says when another scan took the lease over. */

@@ -16,7 +16,7 @@ import { scanOneCode } from './code-scan.ts';
 import { intervalTicker, LeaseKeeper } from './lease-keeper.ts';
 import type { ScanDeps } from './ports.ts';
 import { retryUnsent, sendDigest } from './publish.ts';
-import { isStopping, LEASE_LOST, stopForLostLease, type RunContext, type ScanOptions } from './run-context.ts';
+import { isStopping, LEASE_LOST, OneAtATime, stopForLostLease, type RunContext, type ScanOptions } from './run-context.ts';
 import { finish, newSummary, type ScanSummary } from './summary.ts';
 import { loadTargets, orderTargets, type Target } from './targets.ts';
 
@@ -71,6 +71,7 @@ export async function runScan(deps: ScanDeps, options: ScanOptions): Promise<Sca
     settingsOf,
     breaker: new KiwoomBreaker(),
     attempted: new Set(),
+    publishing: new OneAtATime(),
   };
   const digest = options.delivery === 'digest';
   try {

@@ -125,6 +125,40 @@ describe('a crash', () => {
   });
 });
 
+describe('a crash with several codes in flight', () => {
+  it('can leave at most one message SNS took and the ledger never heard of: publishes go one at a time', async () => {
+    const h = await pipeline();
+    const codes = ['017670', '030200', '005930', '000660'];
+    const rows = (code: string) => rateStory('20250303', [4880, 4905, 4890]).map((r) => ({ ...r, stk_cd: code }));
+    for (const code of codes) {
+      await h.watch({ stk_cd: code, limit_exh_rt_above: 49 });
+      h.story(code, rows(code));
+    }
+    let inFlight = 0;
+    let most = 0;
+    const watching: Publisher = {
+      publish: async (message: LedgerMessage) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        // Hold the message until every code's alert is in the ledger, so each
+        // worker reaches its publish while this one is still open.
+        while ((await h.ledgerEntries()).length < codes.length) await new Promise((resolve) => setImmediate(resolve));
+        for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
+        try {
+          return await h.publisher.publish(message);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+    };
+
+    const summary = await h.scanEvening('20250304', { publisher: watching, concurrency: 4 });
+
+    expect(summary.alerts_published).toBe(4);
+    expect(most).toBe(1);
+  });
+});
+
 describe('two scans at once', () => {
   const CODES = ['005930', '000660', '017670'];
 
