@@ -97,7 +97,7 @@ function statusRow(c: CodeStatus): string {
     `<th scope="row"><a href="#code-${escapeHtml(c.stkCd)}">${escapeHtml(displayName(c))}</a>${flags}</th>`,
     cell('기준일', c.dt ? formatDay(c.dt) : '-', 'day'),
     cell('한도소진률', c.limitExhRtBp === null ? '-' : formatPercentBp(c.limitExhRtBp), 'num'),
-    cell('외국인 순매매(주)', c.chgQty === null ? '-' : formatSignedShares(c.chgQty), 'num'),
+    cell('외국인 보유 증감(주)', c.chgQty === null ? '-' : formatSignedShares(c.chgQty), 'num'),
     cell('기준까지 (가까운 순)', thresholds),
     cell('스누즈', snooze),
     cell('한도 소진 예상', c.forecast ? `${formatShares(c.forecast.daysLeft)}거래일` : '-', 'num'),
@@ -107,7 +107,7 @@ function statusRow(c: CodeStatus): string {
   ].join('');
 }
 
-const STATUS_HEADERS = ['종목', '기준일', '한도소진률', '외국인 순매매(주)', '기준까지 (가까운 순)', '스누즈', '한도 소진 예상', '최근 알림', '경고'];
+const STATUS_HEADERS = ['종목', '기준일', '한도소진률', '외국인 보유 증감(주)', '기준까지 (가까운 순)', '스누즈', '한도 소진 예상', '최근 알림', '경고'];
 
 function statusTable(report: StatusReport): string {
   if (report.codes.length === 0) return '<p>관심목록에 종목이 없습니다.</p>';

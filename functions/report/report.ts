@@ -25,7 +25,7 @@ const RULE_LEGEND_KO: Readonly<Record<RuleId, string>> = {
   limit_exh_rt_cross_up: '상향 돌파',
   limit_exh_rt_cross_down: '하향 돌파',
   limit_exh_rt_move: '급변',
-  chg_qty_abs: '대량 순매매',
+  chg_qty_abs: '대량 보유 변동',
   frgnr_limit_change: '한도 변경',
   limit_exh_rt_still_beyond: '기준 밖 지속',
   limit_exhaustion_forecast: '소진 전망',
@@ -38,7 +38,7 @@ function chartLabels(name: string | null, stkCd: string): ChartLabels {
   return {
     title: `${name ? `${name} ` : ''}${stkCd} 한도소진률`,
     rateAxis: '한도소진률 (%)',
-    chgQtyAxis: '순매매 (주)',
+    chgQtyAxis: '외국인 보유 증감 (주)',
     thresholdLegend: '기준',
     thresholdKinds: { above: '상향 기준', below: '하향 기준' },
     alertLegend: '알림',
@@ -56,7 +56,7 @@ function thresholdText(alert: Alert): string | null {
     case 'limit_exh_rt_move':
       return alert.threshold === null ? null : `±${formatPointsBp(alert.threshold).replace(/^\+/, '')}`;
     case 'chg_qty_abs':
-      return alert.threshold === null ? null : `|순매매| ≥ ${formatShares(alert.threshold)}주`;
+      return alert.threshold === null ? null : `|보유 증감| ≥ ${formatShares(alert.threshold)}주`;
     case 'limit_exhaustion_forecast':
       return alert.threshold === null ? null : `≤ ${alert.threshold}거래일`;
     default:

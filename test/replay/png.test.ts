@@ -14,7 +14,7 @@ function labels(title: string): ChartLabels {
   return {
     title,
     rateAxis: '한도소진률 (%)',
-    chgQtyAxis: '순매매 (주)',
+    chgQtyAxis: '외국인 보유 증감 (주)',
     thresholdLegend: '기준',
     thresholdKinds: { above: '상향', below: '하향' },
     alertLegend: '알림',

@@ -95,6 +95,11 @@ describe('the report page', () => {
     expect(total).toBeGreaterThan(3);
   });
 
+  it('calls chg_qty the change in foreign holdings, never net trading (순매매), in the table and the charts', () => {
+    expect(html).not.toMatch(/순매매|순매수|순매도/);
+    expect(html).toContain('외국인 보유 증감');
+  });
+
   it('shows an alert\'s values and status in Korean', () => {
     const first = model.codes.find((c) => c.alerts.length > 0)!;
     const row = byTag(section(first.status.stkCd), 'tr').find((r) => attr(r, 'data-alert-id') === first.alerts[0]!.alertId)!;
