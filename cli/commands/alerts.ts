@@ -3,21 +3,35 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import {
+  buildCorrectionMessage,
+  correctionNoticeOf,
+  parseCorrectionPayload,
+  type CorrectionPayload,
+} from '../../functions/domain/correction-message.ts';
+import {
   alertFromPayload,
   buildAlertMessage,
   parseAlertPayload,
   snapshotFromPayload,
   snsMessageJson,
   SPARKLINE_DAYS,
+  type AlertMessage,
   type AlertPayload,
 } from '../../functions/domain/messages.ts';
-import { RULE_IDS, type LedgerRule, type RuleId, type TradingDay } from '../../functions/domain/types.ts';
+import {
+  alertIdParts,
+  CORRECTION_RULE,
+  type AlertIdParts,
+  type LedgerRule,
+  type RuleId,
+  type TradingDay,
+} from '../../functions/domain/types.ts';
 import { DEFAULTS_KEY, resolveWatchSettings, STK_CD_PATTERN } from '../../functions/domain/watchlist.ts';
 import { SnsAlertPublisher } from '../../functions/notify/sns-publisher.ts';
-import { AlertLedger, type LedgerEntry, type LedgerStatus } from '../../functions/store/alert-ledger.ts';
+import { AlertLedger, isRuleAlertEntry, type LedgerEntry, type LedgerStatus, type RuleAlertEntry } from '../../functions/store/alert-ledger.ts';
 import { ConfigError } from '../../functions/config.ts';
 import { HistoryStore } from '../../functions/store/history-store.ts';
-import { cliContext, say } from '../context.ts';
+import { cliContext, say, type CliContext } from '../context.ts';
 import { cell, out } from '../print.ts';
 import { parseDay, UsageError } from '../exit.ts';
 
@@ -62,37 +76,60 @@ export function registerAlertCommands(program: Command): void {
 
   alerts
     .command('resend <alert_id>')
-    .description('publish one recorded alert again, on purpose (marked resend=true); its status is unchanged')
+    .description('publish one recorded alert or correction notice again, on purpose (marked resend=true); its status is unchanged')
     .action(async (alertId: string) => {
-      const { stkCd, dt, rule } = parseAlertId(alertId);
-      const { config, aws, watchlist } = await cliContext();
+      const ref = parseAlertId(alertId);
+      const context = await cliContext();
+      const { config, aws } = context;
       if (!config.alertTopicArn) throw new ConfigError([{ variable: 'ALERT_TOPIC_ARN', message: 'is not set' }]);
       const ledger = new AlertLedger(aws.doc, config.historyTable);
-      const entry = await ledger.get(stkCd, dt, rule);
+      const entry = await ledger.get(ref.stkCd, ref.dt, ref.rule, ref.variant);
       if (!entry) throw new UsageError(`no alert ${alertId} in the ledger (see "kfa alerts list")`);
 
-      const payload = parseAlertPayload(entry.message.messageJson);
-      const current = snapshotFromPayload(payload);
-      // The sparkline as it looked on the alert's day, from the stored history.
-      const history = new HistoryStore(aws.doc, config.historyTable);
-      const stored = await history.snapshotsBetween(stkCd, daysBefore(dt, 45), dt);
-      const recent = [...stored.map((s) => s.snapshot).filter((s) => s.dt < dt), current].slice(-SPARKLINE_DAYS);
-      const subjectTemplate = await subjectTemplateOf(stkCd, watchlist);
-      const message = buildAlertMessage(alertFromPayload(payload), {
-        current,
-        recent,
-        resend: true,
-        ...(subjectTemplate ? { subjectTemplate } : {}),
-      });
+      const message = isRuleAlertEntry(entry) ? await alertResend(entry, context) : await correctionResend(entry, ledger, context);
       const publisher = new SnsAlertPublisher(aws.sns, config.alertTopicArn);
       const { messageId } = await publisher.publish({
         subject: message.subject,
         messageJson: snsMessageJson(message),
         attributes: message.attributes,
       });
-      const after = await ledger.recordResend(stkCd, dt, rule, messageId);
+      const after = await ledger.recordResend(entry.stkCd, entry.dt, entry.rule, messageId, entry.variant);
       say(`resent ${entry.alertId} (status stays ${after.status}; resent ${after.resends ?? 1} time(s)); message id ${messageId}`);
     });
+}
+
+type ResendMessage = Pick<AlertMessage, 'subject' | 'email' | 'sms' | 'attributes'> & { payload: object };
+
+/** The alert as it was built, marked as a resend, with the sparkline as it looked on its day. */
+async function alertResend(entry: RuleAlertEntry, { config, aws, watchlist }: CliContext): Promise<ResendMessage> {
+  const { stkCd, dt } = entry;
+  const payload = parseAlertPayload(entry.message.messageJson);
+  const current = snapshotFromPayload(payload);
+  const history = new HistoryStore(aws.doc, config.historyTable);
+  const stored = await history.snapshotsBetween(stkCd, daysBefore(dt, 45), dt);
+  const recent = [...stored.map((s) => s.snapshot).filter((s) => s.dt < dt), current].slice(-SPARKLINE_DAYS);
+  const subjectTemplate = await subjectTemplateOf(stkCd, watchlist);
+  return buildAlertMessage(alertFromPayload(payload), {
+    current,
+    recent,
+    resend: true,
+    ...(subjectTemplate ? { subjectTemplate } : {}),
+  });
+}
+
+/** The correction notice built again from the alert it corrects (its own ledger entry), marked as a resend. */
+async function correctionResend(entry: LedgerEntry, ledger: AlertLedger, { config, aws }: CliContext): Promise<ResendMessage> {
+  const payload = parseCorrectionPayload(entry.message.messageJson);
+  const corrected = alertIdParts(payload.corrects_alert_id);
+  const original = corrected && (await ledger.get(corrected.stkCd, corrected.dt, corrected.rule, corrected.variant));
+  if (!original) {
+    throw new UsageError(`${entry.alertId} corrects ${payload.corrects_alert_id}, which is not in the ledger; nothing to resend it from`);
+  }
+  const previousDt = payload.previous_dt;
+  const history = new HistoryStore(aws.doc, config.historyTable);
+  const previous = previousDt === null ? [] : await history.snapshotsBetween(entry.stkCd, previousDt, previousDt);
+  const notice = correctionNoticeOf(payload, alertFromPayload(parseAlertPayload(original.message.messageJson)), previous[0]?.snapshot ?? null);
+  return buildCorrectionMessage(notice, { resend: true });
 }
 
 /** One row of the history, as printed and as `--json` gives it. */
@@ -116,28 +153,25 @@ export interface HistoryRow {
   resends: number;
   last_resent_at: string | null;
   revision: boolean;
-  payload: AlertPayload | null;
+  /** A correction notice: the alert it withdraws (all or part of) and that alert's rule. */
+  corrects_alert_id: string | null;
+  corrects_rule: RuleId | null;
+  /** What a correction withdrew: of this alert (a rule's alert), or what the notice announces (a notice). */
+  withdrawn: 'all' | 'partial' | null;
+  payload: AlertPayload | CorrectionPayload | null;
 }
 
+/**
+ * A rule's alert carries previous → current; a correction notice carries the
+ * corrected figure of the withdrawn alert's day as it was first served
+ * (`previous_value`) → as corrected (`value`), in that alert's units.
+ */
 export function historyRow(entry: LedgerEntry): HistoryRow {
-  let payload: AlertPayload | null = null;
-  try {
-    payload = parseAlertPayload(entry.message.messageJson);
-  } catch {
-    // An entry whose message cannot be read still shows its key and status.
-  }
-  return {
+  const row = {
     alert_id: entry.alertId,
     dt: entry.dt,
     stk_cd: entry.stkCd,
-    name: payload?.name ?? null,
     rule: entry.rule,
-    direction: payload?.direction ?? null,
-    severity: payload?.severity ?? null,
-    previous_value: payload?.previous_value ?? null,
-    value: payload?.value ?? null,
-    threshold: payload?.threshold ?? null,
-    since: payload?.since ?? null,
     status: entry.status,
     sent_at: entry.sentAt ?? null,
     attempts: entry.attempts,
@@ -146,8 +180,48 @@ export function historyRow(entry: LedgerEntry): HistoryRow {
     resends: entry.resends ?? 0,
     last_resent_at: entry.lastResentAt ?? null,
     revision: entry.revision,
+  };
+  if (entry.rule === CORRECTION_RULE) {
+    const notice = readable(() => parseCorrectionPayload(entry.message.messageJson));
+    return {
+      ...row,
+      name: notice?.name ?? null,
+      direction: notice?.direction ?? null,
+      severity: notice?.severity ?? null,
+      previous_value: notice?.value ?? null,
+      value: notice?.corrected_value ?? null,
+      threshold: notice?.threshold ?? null,
+      since: null,
+      corrects_alert_id: notice?.corrects_alert_id ?? null,
+      corrects_rule: notice?.corrects_rule ?? null,
+      withdrawn: notice?.withdrawn ?? null,
+      payload: notice,
+    };
+  }
+  const payload = readable(() => parseAlertPayload(entry.message.messageJson));
+  return {
+    ...row,
+    name: payload?.name ?? null,
+    direction: payload?.direction ?? null,
+    severity: payload?.severity ?? null,
+    previous_value: payload?.previous_value ?? null,
+    value: payload?.value ?? null,
+    threshold: payload?.threshold ?? null,
+    since: payload?.since ?? null,
+    corrects_alert_id: null,
+    corrects_rule: null,
+    withdrawn: entry.withdrawn ? 'all' : (entry.withdrawnBp ?? []).length > 0 ? 'partial' : null,
     payload,
   };
+}
+
+/** An entry whose message cannot be read still shows its key and status. */
+function readable<T>(parse: () => T): T | null {
+  try {
+    return parse();
+  } catch {
+    return null;
+  }
 }
 
 const RATE_RULES: ReadonlySet<LedgerRule> = new Set<LedgerRule>([
@@ -182,14 +256,20 @@ function width(text: string): number {
 
 export function historyTable(rows: readonly HistoryRow[]): string {
   const cells = rows.map((r) => {
-    const status = r.status + (r.resends > 0 ? ` +${r.resends} resend` : '') + (r.revision ? ' (revision)' : '');
+    const status =
+      r.status +
+      (r.resends > 0 ? ` +${r.resends} resend` : '') +
+      (r.revision && r.rule !== CORRECTION_RULE ? ' (revision)' : '') +
+      (r.rule !== CORRECTION_RULE && r.withdrawn !== null ? ` (${r.withdrawn === 'all' ? 'withdrawn' : 'partly withdrawn'})` : '');
+    // A notice's figures are in the units of the alert it corrects.
+    const unitRule = r.corrects_rule ?? r.rule;
     return [
       r.dt,
       r.stk_cd,
       cell(r.name ?? ''),
-      r.rule,
-      `${valueText(r.rule, r.previous_value)}→${valueText(r.rule, r.value)}`,
-      thresholdText(r.rule, r.threshold),
+      r.corrects_rule === null ? r.rule : `${r.rule}(${r.corrects_rule})`,
+      `${valueText(unitRule, r.previous_value)}→${valueText(unitRule, r.value)}`,
+      thresholdText(unitRule, r.threshold),
       status,
       r.sent_at ?? '-',
       r.alert_id,
@@ -201,16 +281,17 @@ export function historyTable(rows: readonly HistoryRow[]): string {
   return `${[line(HEADER), ...cells.map(line)].join('\n')}\n`;
 }
 
-const ALERT_ID = /^([0-9A-Z]{6}(?:_NX|_AL)?)-([0-9]{8})-([a-z_]+)$/;
-
-/** `005930-20250304-limit_exh_rt_cross_up` → its key; anything else is a usage error. */
-export function parseAlertId(alertId: string): { stkCd: string; dt: TradingDay; rule: RuleId } {
-  const m = ALERT_ID.exec(alertId.trim());
-  const rule = m?.[3] as RuleId | undefined;
-  if (!m || rule === undefined || !RULE_IDS.includes(rule)) {
-    throw new UsageError(`"${alertId}" is not an alert id (<stk_cd>-<YYYYMMDD>-<rule>, as "kfa alerts list" shows)`);
+/**
+ * Any id the ledger gives an entry (`kfa alerts list` prints them): a rule's
+ * alert, a further crossing a correction revealed (`…-r1`), a correction
+ * notice (`…-correction-<rule>`); anything else is a usage error.
+ */
+export function parseAlertId(alertId: string): AlertIdParts {
+  const parts = alertIdParts(alertId.trim());
+  if (parts === null) {
+    throw new UsageError(`"${alertId}" is not an alert id (<stk_cd>-<YYYYMMDD>-<rule>[-<variant>], as "kfa alerts list" shows)`);
   }
-  return { stkCd: m[1] as string, dt: m[2] as string, rule };
+  return parts;
 }
 
 function parseStkCd(raw: string): string {

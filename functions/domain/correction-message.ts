@@ -2,8 +2,10 @@
 // that corrected history no longer supports, so nobody acts on a crossing
 // that never happened. It travels like any alert (same SNS attributes, rule
 // id `correction`) and its payload names the alert it corrects.
+import { parseRow } from './parse.ts';
 import {
   ALERT_SCHEMA_VERSION,
+  AlertPayloadError,
   fitWithName,
   formatCompactPercentBp,
   formatPercentBp,
@@ -12,9 +14,20 @@ import {
   RULE_LABELS_KO,
   singleLine,
   SMS_MAX_CHARS,
+  storedDefaultPayload,
   SUBJECT_MAX_CHARS,
 } from './messages.ts';
-import { CORRECTION_RULE, type Alert, type AlertDirection, type RawRow, type RuleId, type Severity, type Snapshot, type TradingDay } from './types.ts';
+import {
+  CORRECTION_RULE,
+  RULE_IDS,
+  type Alert,
+  type AlertDirection,
+  type RawRow,
+  type RuleId,
+  type Severity,
+  type Snapshot,
+  type TradingDay,
+} from './types.ts';
 
 export interface CorrectionNotice {
   /** The notice's own id (stable: one notice per withdrawal of an alert). */
@@ -62,6 +75,8 @@ export interface CorrectionPayload {
   /** The day's ka10008 row as Kiwoom serves it now. */
   row: RawRow;
   revision: true;
+  /** An on-purpose `kfa alerts resend` of the notice. */
+  resend?: true;
 }
 
 export interface CorrectionMessage {
@@ -72,21 +87,29 @@ export interface CorrectionMessage {
   attributes: Record<string, string>;
 }
 
-export function buildCorrectionMessage(notice: CorrectionNotice): CorrectionMessage {
+export interface CorrectionMessageOptions {
+  /** `kfa alerts resend`: marked as a resend, as an alert's resend is. */
+  resend?: boolean;
+}
+
+export function buildCorrectionMessage(notice: CorrectionNotice, options: CorrectionMessageOptions = {}): CorrectionMessage {
   const { original } = notice;
+  const resend = options.resend === true;
   const name = singleLine(original.name ?? '') || singleLine(original.stkCd);
   const what = announced(notice);
   const cancelled = notice.all ? '알림 취소' : '일부 취소';
   return {
     subject: fitWithName(
-      (n) => singleLine(`[kfa][정정] ${n}(${singleLine(original.stkCd)}) ${what} ${cancelled} ${formatTradingDay(original.dt)}`),
+      (n) =>
+        singleLine(`[kfa][정정]${resend ? '[재발송]' : ''} ${n}(${singleLine(original.stkCd)}) ${what} ${cancelled} ${formatTradingDay(original.dt)}`),
       name,
       SUBJECT_MAX_CHARS,
     ),
-    payload: payloadOf(notice),
-    email: emailOf(notice, name, what),
+    payload: { ...payloadOf(notice), ...(resend ? { resend: true as const } : {}) },
+    email: emailOf(notice, name, what, resend),
     sms: fitWithName(
-      (n) => singleLine(`[외인·정정] ${n} ${smsWhat(notice)} ${cancelled} ${original.dt.slice(4, 6)}/${original.dt.slice(6, 8)}`),
+      (n) =>
+        singleLine(`[외인·정정${resend ? '·재' : ''}] ${n} ${smsWhat(notice)} ${cancelled} ${original.dt.slice(4, 6)}/${original.dt.slice(6, 8)}`),
       name,
       SMS_MAX_CHARS,
     ),
@@ -97,7 +120,47 @@ export function buildCorrectionMessage(notice: CorrectionNotice): CorrectionMess
       direction: original.direction,
       severity: original.severity,
       alert_id: notice.alertId,
+      ...(resend ? { resend: 'true' } : {}),
     },
+  };
+}
+
+/** The correction payload inside a ledger entry's `messageJson` (the MessageStructure json string). */
+export function parseCorrectionPayload(messageJson: string): CorrectionPayload {
+  const p = storedDefaultPayload(messageJson) as Partial<CorrectionPayload> | undefined;
+  if (
+    typeof p !== 'object' ||
+    p === null ||
+    p.kind !== 'correction' ||
+    p.rule !== CORRECTION_RULE ||
+    typeof p.alert_id !== 'string' ||
+    typeof p.stk_cd !== 'string' ||
+    typeof p.dt !== 'string' ||
+    typeof p.corrects_alert_id !== 'string' ||
+    !RULE_IDS.includes(p.corrects_rule as RuleId) ||
+    (p.withdrawn !== 'all' && p.withdrawn !== 'partial') ||
+    typeof p.value !== 'number' ||
+    typeof p.row !== 'object' ||
+    p.row === null
+  ) {
+    throw new AlertPayloadError('stored message has no correction payload');
+  }
+  return p as CorrectionPayload;
+}
+
+/**
+ * The notice a stored payload was built from, to build it again (a resend):
+ * `original` is the corrected alert as its own ledger entry recorded it, and
+ * `previous` the stored day before (null when there is none).
+ */
+export function correctionNoticeOf(payload: CorrectionPayload, original: Alert, previous: Snapshot | null): CorrectionNotice {
+  return {
+    alertId: payload.alert_id,
+    original,
+    withdrawnBp: (payload.withdrawn_thresholds ?? []).map((t) => Math.round(t * 100)),
+    all: payload.withdrawn === 'all',
+    current: parseRow(payload.stk_cd, payload.row),
+    previous,
   };
 }
 
@@ -177,7 +240,7 @@ function figureText(rule: RuleId, value: number | null): string {
   return `${formatShares(value)}주`;
 }
 
-function emailOf(notice: CorrectionNotice, name: string, what: string): string {
+function emailOf(notice: CorrectionNotice, name: string, what: string, resend: boolean): string {
   const { original } = notice;
   const rule = original.rule;
   const standing = (original.thresholdsCrossed ?? []).filter((t) => !notice.withdrawnBp.includes(t));
@@ -193,6 +256,7 @@ function emailOf(notice: CorrectionNotice, name: string, what: string): string {
     ...(!notice.all && standing.length > 0 ? [`  그대로 유효한 기준: ${standing.map(formatCompactPercentBp).join(', ')}`] : []),
     '',
     '이 알림을 보고 조치하셨다면 정정된 수치로 다시 확인해 주세요.',
+    ...(resend ? ['※ 앞서 보낸 정정 알림을 다시 보냅니다.'] : []),
     '',
     `Correction: Kiwoom corrected ${formatTradingDay(original.dt)} for ${singleLine(original.stkCd)}; ` +
       `${notice.all ? 'the alert' : 'part of the alert'} ${original.alertId} (${rule}) no longer holds.`,

@@ -38,6 +38,7 @@ export {
   AlertPayloadError,
   parseAlertPayload,
   snapshotFromPayload,
+  storedDefaultPayload,
   type AlertPayload,
 } from './messages/payload.ts';
 export { SMS_MAX_CHARS, smsBody } from './messages/sms.ts';

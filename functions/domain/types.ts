@@ -207,3 +207,24 @@ export type LedgerRule = RuleId | typeof CORRECTION_RULE;
 export function alertIdOf(stkCd: string, dt: TradingDay, rule: LedgerRule, variant?: string): string {
   return `${stkCd}-${dt}-${rule}${variant === undefined ? '' : `-${variant}`}`;
 }
+
+/** Which ledger entry an alert id names: the parts alertIdOf joined. */
+export interface AlertIdParts {
+  stkCd: string;
+  dt: TradingDay;
+  rule: LedgerRule;
+  variant?: string;
+}
+
+// Rule ids hold no `-`, so the first `-` after the rule starts the variant
+// (`r1`, or a notice's `limit_exh_rt_cross_up`, `limit_exh_rt_cross_up-r1-2`).
+const ALERT_ID_PATTERN = /^([0-9A-Z]{6}(?:_NX|_AL)?)-([0-9]{8})-([a-z_]+)(?:-([0-9a-z_]+(?:-[0-9a-z_]+)*))?$/;
+
+/** The inverse of alertIdOf; null for text that is not an alert id. */
+export function alertIdParts(alertId: string): AlertIdParts | null {
+  const m = ALERT_ID_PATTERN.exec(alertId);
+  const rule = m?.[3];
+  if (!m || rule === undefined || (rule !== CORRECTION_RULE && !(RULE_IDS as readonly string[]).includes(rule))) return null;
+  const variant = m[4];
+  return { stkCd: m[1] as string, dt: m[2] as string, rule: rule as LedgerRule, ...(variant === undefined ? {} : { variant }) };
+}

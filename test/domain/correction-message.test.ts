@@ -1,10 +1,16 @@
 // The correction notice's message: a payload that names the alert it
 // corrects, and texts that fit their channels.
 import { describe, expect, it } from 'vitest';
-import { buildCorrectionMessage, type CorrectionNotice } from '../../functions/domain/correction-message.ts';
+import {
+  buildCorrectionMessage,
+  correctionNoticeOf,
+  parseCorrectionPayload,
+  type CorrectionNotice,
+} from '../../functions/domain/correction-message.ts';
+import { AlertPayloadError, snsMessageJson } from '../../functions/domain/messages.ts';
 import { parseNotice } from '../../functions/deliver/notice.ts';
 import { toAlert } from '../../functions/domain/rules.ts';
-import { snapshot } from '../support/domain-fixtures.ts';
+import { kiwoomRow, snapshot } from '../support/domain-fixtures.ts';
 
 const STK = '017670';
 const original = toAlert(
@@ -93,5 +99,31 @@ describe('a correction notice on its way to chat channels', () => {
       `correction#${STK}-20250305-correction-limit_exh_rt_cross_up`,
       'correction',
     ]);
+  });
+});
+
+describe('a correction notice read back and sent again', () => {
+  it('reads its payload back from the stored SNS message, and refuses an alert payload', () => {
+    const message = buildCorrectionMessage(notice());
+    expect(parseCorrectionPayload(snsMessageJson(message))).toEqual(message.payload);
+    expect(() => parseCorrectionPayload(JSON.stringify({ default: JSON.stringify({ ...message.payload, kind: undefined }) }))).toThrow(AlertPayloadError);
+  });
+
+  it('builds the same notice again from its payload, the corrected alert and the day before', () => {
+    // The day as the scan has it: parsed from the row the payload carries.
+    const current = snapshot({ stkCd: STK, dt: '20250305', limitExhRtBp: 9920, row: kiwoomRow({ dt: '20250305', limit_exh_rt: '+99.20' }) });
+    const first = buildCorrectionMessage(notice({ current }));
+    const again = correctionNoticeOf(first.payload, original, notice().previous);
+    expect(buildCorrectionMessage(again)).toEqual(first);
+  });
+
+  it('marks a resend in the payload, the attributes, the subject, the SMS and the email', () => {
+    const long = { ...original, name: '아주아주아주아주아주아주아주아주아주아주 긴 이름의 종목 주식회사 우선주' };
+    const message = buildCorrectionMessage(notice({ original: long }), { resend: true });
+    expect([message.payload.resend, message.attributes.resend]).toEqual([true, 'true']);
+    expect(message.subject).toMatch(/^\[kfa\]\[정정\]\[재발송\] /);
+    expect(message.sms).toMatch(/^\[외인·정정·재\] /);
+    expect(message.sms.length).toBeLessThanOrEqual(70);
+    expect(message.email).toContain('앞서 보낸 정정 알림을 다시 보냅니다');
   });
 });

@@ -1,8 +1,10 @@
 // Ledger entries as the scan records them, for tests of what reads the
-// ledger back (digest delivery, `kfa alerts`): a day at 49.05% and two
-// findings on it.
-import { buildAlertMessage, snsMessageJson } from '../../functions/domain/messages.ts';
-import { alertIdOf, type Alert, type Finding, type Snapshot } from '../../functions/domain/types.ts';
+// ledger back (digest delivery, `kfa alerts`, `kfa status`): a day at
+// 49.05% and two findings on it, and the correction notice that withdraws
+// such an alert.
+import { buildCorrectionMessage } from '../../functions/domain/correction-message.ts';
+import { alertFromPayload, buildAlertMessage, parseAlertPayload, snsMessageJson } from '../../functions/domain/messages.ts';
+import { alertIdOf, CORRECTION_RULE, type Alert, type Finding, type Snapshot } from '../../functions/domain/types.ts';
 import type { NewLedgerEntry } from '../../functions/store/alert-ledger.ts';
 import { kiwoomRow, snapshot } from './domain-fixtures.ts';
 
@@ -48,11 +50,15 @@ export function crossingSnapshot(stkCd: string, dt: string): Snapshot {
   });
 }
 
-/** The entry the scan records for `finding` on `dt` (previous day 20250303), its SNS message included. */
-export function ledgerEntry(stkCd: string, dt: string, finding: Finding, name?: string): NewLedgerEntry {
+/**
+ * The entry the scan records for `finding` on `dt` (previous day 20250303),
+ * its SNS message included; with a `variant`, a further entry for the same
+ * day and rule (`r1`: a crossing a correction revealed).
+ */
+export function ledgerEntry(stkCd: string, dt: string, finding: Finding, name?: string, variant?: string): NewLedgerEntry {
   const alert: Alert = {
     ...finding,
-    alertId: alertIdOf(stkCd, dt, finding.rule),
+    alertId: alertIdOf(stkCd, dt, finding.rule, variant),
     stkCd,
     ...(name !== undefined ? { name } : {}),
     dt,
@@ -65,7 +71,43 @@ export function ledgerEntry(stkCd: string, dt: string, finding: Finding, name?: 
     stkCd,
     dt,
     rule: finding.rule,
+    ...(variant === undefined ? {} : { variant }),
     revision: false,
+    message: { subject: message.subject, messageJson: snsMessageJson(message), attributes: message.attributes },
+  };
+}
+
+/** `stkCd` on `dt` as Kiwoom serves it after correcting limit_exh_rt to `rateBp`. */
+export function correctedSnapshot(stkCd: string, dt: string, rateBp: number): Snapshot {
+  const served = crossingSnapshot(stkCd, dt);
+  const rate = (rateBp / 100).toFixed(2);
+  return { ...served, limitExhRtBp: rateBp, row: { ...served.row, limit_exh_rt: `+${rate}` } };
+}
+
+/**
+ * The correction notice the scan records with withdrawing all of `original`
+ * (an entry of ledgerEntry) once its day reads `current` and the day before
+ * `previous`: the notice's id and variant as the scan gives them.
+ */
+export function correctionEntry(original: NewLedgerEntry, current: Snapshot, previous: Snapshot | null): NewLedgerEntry {
+  const alert = alertFromPayload(parseAlertPayload(original.message.messageJson));
+  const variant = original.variant === undefined ? original.rule : `${original.rule}-${original.variant}`;
+  const alertId = alertIdOf(original.stkCd, original.dt, CORRECTION_RULE, variant);
+  const message = buildCorrectionMessage({
+    alertId,
+    original: alert,
+    withdrawnBp: alert.thresholdsCrossed ?? [],
+    all: true,
+    current,
+    previous,
+  });
+  return {
+    alertId,
+    stkCd: original.stkCd,
+    dt: original.dt,
+    rule: CORRECTION_RULE,
+    variant,
+    revision: true,
     message: { subject: message.subject, messageJson: snsMessageJson(message), attributes: message.attributes },
   };
 }

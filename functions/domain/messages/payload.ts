@@ -109,16 +109,19 @@ export class AlertPayloadError extends Error {
   override readonly name = 'AlertPayloadError';
 }
 
-/** The alert payload inside a ledger entry's `messageJson` (the MessageStructure json string). */
-export function parseAlertPayload(messageJson: string): AlertPayload {
-  let payload: unknown;
+/** The `default` message inside a ledger entry's `messageJson` (the MessageStructure json string), not yet checked. */
+export function storedDefaultPayload(messageJson: string): unknown {
   try {
     const outer = JSON.parse(messageJson) as { default?: unknown };
-    payload = typeof outer.default === 'string' ? JSON.parse(outer.default) : undefined;
+    return typeof outer.default === 'string' ? JSON.parse(outer.default) : undefined;
   } catch (cause) {
     throw new AlertPayloadError('stored message is not JSON', { cause });
   }
-  const p = payload as Partial<AlertPayload> | undefined;
+}
+
+/** The alert payload inside a ledger entry's `messageJson` (the MessageStructure json string). */
+export function parseAlertPayload(messageJson: string): AlertPayload {
+  const p = storedDefaultPayload(messageJson) as Partial<AlertPayload> | undefined;
   if (
     typeof p !== 'object' ||
     p === null ||
