@@ -23,7 +23,8 @@ const alertSchema = z
     thresholds_crossed: z.array(z.number()).optional(),
     value: z.number(),
     previous_value: z.number().optional(),
-    previous_dt: z.string().optional(),
+    // A correction notice's is null when the day before its day is not stored.
+    previous_dt: z.string().nullable().optional(),
     row: z.record(z.string(), z.string()).optional(),
     revision: z.boolean().optional(),
     resend: z.boolean().optional(),
@@ -36,6 +37,26 @@ const alertSchema = z
         window_days: z.number(),
       })
       .optional(),
+  })
+  .passthrough();
+
+/**
+ * What a correction notice (`kind: "correction"`, rule `correction`) carries
+ * beside an alert's fields: the alert it withdraws, what of it, and the
+ * figure that alert read as its day was first served and as corrected
+ * (domain/correction-message.ts).
+ */
+const correctionSchema = z
+  .object({
+    kind: z.literal('correction'),
+    corrects_alert_id: z.string().min(1),
+    corrects_rule: z.string().min(1),
+    withdrawn: z.enum(['all', 'partial']),
+    withdrawn_thresholds: z.array(z.number()).optional(),
+    standing_thresholds: z.array(z.number()).optional(),
+    previous_value: z.number(),
+    corrected_value: z.number().nullable(),
+    corrected_previous_value: z.number().nullable(),
   })
   .passthrough();
 
@@ -52,6 +73,7 @@ const digestSchema = z
   .passthrough();
 
 export type AlertNotice = z.infer<typeof alertSchema>;
+export type CorrectionNotice = AlertNotice & z.infer<typeof correctionSchema>;
 export type DigestNotice = z.infer<typeof digestSchema>;
 export type Severity = z.infer<typeof severity>;
 
@@ -92,6 +114,13 @@ export function parseNotice(sqsBody: string): Notice {
   const alert = alertSchema.safeParse(payload);
   if (!alert.success) throw new NoticeFormatError(`alert payload: ${issues(alert.error)}`);
   return { ...base, kind: 'alert', alert: alert.data, deliveryKey: alertKey(alert.data, snsMessageId) };
+}
+
+/** The alert as a correction notice, or null when it is none (or one this code cannot read: it is shown as an alert). */
+export function correctionOf(alert: AlertNotice): CorrectionNotice | null {
+  if (alert.kind !== 'correction') return null;
+  const read = correctionSchema.safeParse(alert);
+  return read.success ? { ...alert, ...read.data } : null;
 }
 
 /**

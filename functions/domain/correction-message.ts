@@ -174,11 +174,29 @@ function isRate(rule: RuleId): boolean {
 
 /** What the withdrawn part of the alert announced, in a few words. */
 function announced(notice: CorrectionNotice): string {
-  const { original } = notice;
-  if (!isCrossing(original.rule)) return RULE_LABELS_KO[original.rule];
-  const thresholds = notice.withdrawnBp.map(formatCompactPercentBp).join(', ');
-  return `한도소진률 ${thresholds} ${original.rule === 'limit_exh_rt_cross_up' ? '상향' : '하향'} 돌파`;
+  return withdrawnSummary(notice.original.rule, notice.withdrawnBp);
 }
+
+/**
+ * What a notice withdraws, in a few words, for every channel that says it
+ * (the email here, the chat formats): "한도소진률 99.5% 상향 돌파" for a
+ * crossing's withdrawn thresholds, the rule's label otherwise.
+ */
+export function withdrawnSummary(rule: RuleId, withdrawnBp: readonly number[]): string {
+  if (!isCrossing(rule)) return RULE_LABELS_KO[rule];
+  const thresholds = withdrawnBp.map(formatCompactPercentBp).join(', ');
+  return `한도소진률 ${thresholds} ${rule === 'limit_exh_rt_cross_up' ? '상향' : '하향'} 돌파`;
+}
+
+/** Why the notice comes, as every channel says it. */
+export function correctionReason(what: string): string {
+  return `키움증권이 이 거래일의 데이터를 정정했고, 정정된 수치로는 "${what}"이(가) 일어나지 않았습니다.`;
+}
+
+/** What a reader should do, as every channel says it. */
+export const CORRECTION_ADVICE = '이 알림을 보고 조치하셨다면 정정된 수치로 다시 확인해 주세요.';
+/** An on-purpose resend of a notice, as every channel says it. */
+export const CORRECTION_RESEND_NOTE = '앞서 보낸 정정 알림을 다시 보냅니다.';
 
 function smsWhat(notice: CorrectionNotice): string {
   const { original } = notice;
@@ -249,14 +267,14 @@ function emailOf(notice: CorrectionNotice, name: string, what: string, resend: b
     `[정정] 앞서 보낸 알림을 바로잡습니다.`,
     `${name} (${singleLine(original.stkCd)}) · ${formatTradingDay(original.dt)}`,
     '',
-    `키움증권이 이 거래일의 데이터를 정정했고, 정정된 수치로는 "${what}"이(가) 일어나지 않았습니다.`,
+    correctionReason(what),
     `  보낸 알림: ${original.alertId}`,
     `  알림의 값: ${figureText(rule, original.previousValue)} → ${figureText(rule, original.value)}`,
     ...(correctedFigure(rule, notice.current) === null ? [] : [`  정정된 값: ${corrected}`]),
     ...(!notice.all && standing.length > 0 ? [`  그대로 유효한 기준: ${standing.map(formatCompactPercentBp).join(', ')}`] : []),
     '',
-    '이 알림을 보고 조치하셨다면 정정된 수치로 다시 확인해 주세요.',
-    ...(resend ? ['※ 앞서 보낸 정정 알림을 다시 보냅니다.'] : []),
+    CORRECTION_ADVICE,
+    ...(resend ? [`※ ${CORRECTION_RESEND_NOTE}`] : []),
     '',
     `Correction: Kiwoom corrected ${formatTradingDay(original.dt)} for ${singleLine(original.stkCd)}; ` +
       `${notice.all ? 'the alert' : 'part of the alert'} ${original.alertId} (${rule}) no longer holds.`,

@@ -6,7 +6,8 @@ import { discordPayload } from '../../functions/deliver/format/discord.ts';
 import { slackPayload } from '../../functions/deliver/format/slack.ts';
 import { escapeHtml, splitTelegramHtml, telegramMessages, TELEGRAM_MAX_CHARS } from '../../functions/deliver/format/telegram.ts';
 import { signature, verifySignature, webhookRequest } from '../../functions/deliver/format/webhook.ts';
-import { alertNotice, digestNotice, HOLDINGS_DOWN } from './support.ts';
+import { CORRECTION_COLOUR, SEVERITY_COLOUR } from '../../functions/deliver/format/wording.ts';
+import { alertNotice, correctionMessage, correctionNotice, digestNotice, HOLDINGS_DOWN } from './support.ts';
 
 /** Opening and closing tags pair up, in order. */
 function balanced(html: string): boolean {
@@ -164,5 +165,104 @@ describe('webhook (signed POST of the default payload)', () => {
     expect(verifySignature('whsec-test', headers, request.body.replace('49.05', '49.06'), 1793957700)).toMatchObject({ ok: false });
     expect(verifySignature('other', headers, request.body, 1793957700)).toMatchObject({ ok: false });
     expect(verifySignature('whsec-test', headers, request.body, 1793957700 + 301)).toEqual({ ok: false, reason: 'timestamp outside 5 minutes' });
+  });
+});
+
+describe('a correction notice (rule correction)', () => {
+  const WITHDRAWN = '017670-20261106-limit_exh_rt_cross_up';
+  const NOTICE = '017670-20261106-correction-limit_exh_rt_cross_up';
+  const WHY = '키움증권이 이 거래일의 데이터를 정정했고, 정정된 수치로는 "한도소진률 49% 상향 돌파"이(가) 일어나지 않았습니다.';
+
+  it('Telegram: says which alert is withdrawn and why, the day first served → corrected, every value escaped', () => {
+    const [text] = telegramMessages(correctionNotice({ name: 'A&B <우선주>' }));
+    expect(text?.split('\n')).toEqual([
+      '↩️ <b>[정정] A&amp;B &lt;우선주&gt; (017670)</b>',
+      '<b>한도소진률 49% 상향 돌파 알림 취소</b> · 2026-11-06',
+      '',
+      escapeHtml(WHY),
+      `보낸 알림: <code>${WITHDRAWN}</code>`,
+      '2026-11-06 한도소진률 (처음 받은 값 → 정정된 값): 49.05% → 48.90%',
+      '알림의 값 (이전 → 현재): 48.80% → 49.05%',
+      '정정된 값 (이전 → 현재): 48.80% → 48.90% (2026-11-05 → 2026-11-06)',
+      '<i>※ 이 알림을 보고 조치하셨다면 정정된 수치로 다시 확인해 주세요.</i>',
+      '',
+      `정정 알림 · <code>${NOTICE}</code>`,
+    ]);
+    expect(balanced(text as string)).toBe(true);
+  });
+
+  it('reads as the email says it: the same reason, the same values', () => {
+    const { email } = correctionMessage();
+    const [text] = telegramMessages(correctionNotice());
+    expect(email).toContain(WHY);
+    expect(email).toContain(`보낸 알림: ${WITHDRAWN}`);
+    expect(email).toContain('알림의 값: 48.80% → 49.05%');
+    expect(email).toContain('정정된 값: 48.80% → 48.90%');
+    expect(text).not.toMatch(/알림 correction/);
+  });
+
+  it('Slack: a correction header, the reason, the fields, the notice id, in a colour of its own', () => {
+    const payload = slackPayload(correctionNotice());
+    const [attachment] = payload.attachments;
+    expect(attachment?.color).toBe('#7b1fa2');
+    expect(Object.values(SEVERITY_COLOUR)).not.toContain(CORRECTION_COLOUR);
+    const blocks = attachment?.blocks ?? [];
+    expect(blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '↩️ [정정] SK텔레콤 (017670) · 알림 취소', emoji: true } });
+    expect(blocks[1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: `*한도소진률 49% 상향 돌파 알림 취소* · 2026-11-06\n${WHY}` } });
+    const fields = (blocks.find((b) => Array.isArray(b.fields))?.fields ?? []) as { text: string }[];
+    expect(fields.map((f) => f.text)).toEqual([
+      `*보낸 알림*\n\`${WITHDRAWN}\``,
+      '*2026-11-06 한도소진률 (처음 받은 값 → 정정된 값)*\n49.05% → 48.90%',
+      '*알림의 값 (이전 → 현재)*\n48.80% → 49.05%',
+      '*정정된 값 (이전 → 현재)*\n48.80% → 48.90% (2026-11-05 → 2026-11-06)',
+    ]);
+    expect(blocks.at(-1)).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: `alert_id \`${NOTICE}\`` }] });
+    expect(payload.text).toBe('[정정] SK텔레콤 (017670) 한도소진률 49% 상향 돌파 알림 취소 2026-11-06');
+  });
+
+  it('Slack: escapes a name in mrkdwn', () => {
+    const payload = slackPayload(correctionNotice({ name: '<!channel> & Co' }));
+    expect(JSON.stringify(payload.attachments[0]?.blocks.filter((b) => b.type !== 'header'))).not.toContain('<!channel>');
+  });
+
+  it('Discord: one embed in the correction colour, the fields, the notice id, mentioning no one', () => {
+    const payload = discordPayload(correctionNotice({ name: '@everyone *주식*' }));
+    expect(payload.allowed_mentions).toEqual({ parse: [] });
+    const [embed] = payload.embeds;
+    expect(embed?.color).toBe(CORRECTION_COLOUR);
+    expect(embed?.title).toBe('↩️ [정정] @everyone *주식* (017670) · 알림 취소');
+    expect(embed?.description).toBe(`**한도소진률 49% 상향 돌파 알림 취소** · 2026-11-06\n${WHY}\n*※ 이 알림을 보고 조치하셨다면 정정된 수치로 다시 확인해 주세요.*`);
+    expect(embed?.fields?.map((f) => [f.name, f.value])).toEqual([
+      ['보낸 알림', `\`${WITHDRAWN}\``],
+      ['2026-11-06 한도소진률 (처음 받은 값 → 정정된 값)', '49.05% → 48.90%'],
+      ['알림의 값 (이전 → 현재)', '48.80% → 49.05%'],
+      ['정정된 값 (이전 → 현재)', '48.80% → 48.90% (2026-11-05 → 2026-11-06)'],
+    ]);
+    expect(embed?.footer.text).toBe(`alert_id ${NOTICE}`);
+  });
+
+  it('says what of a partly withdrawn alert still stands', () => {
+    const [text] = telegramMessages(correctionNotice({ partial: true }));
+    expect(text).toContain('<b>한도소진률 49.5% 상향 돌파 일부 취소</b> · 2026-11-06');
+    expect(text).toContain('2026-11-06 한도소진률 (처음 받은 값 → 정정된 값): 49.60% → 49.20%');
+    expect(text).toContain('그대로 유효한 기준: 49%');
+    expect(discordPayload(correctionNotice({ partial: true })).embeds[0]?.title).toMatch(/· 일부 취소$/);
+  });
+
+  it('is delivered when the day before is not stored (previous_dt null), without its days', () => {
+    const [text] = telegramMessages(correctionNotice({ previousStored: false }));
+    expect(text).toContain('정정된 값 (이전 → 현재): 알 수 없음 → 48.90%');
+    expect(text).not.toContain('2026-11-05');
+  });
+
+  it('marks an on-purpose resend', () => {
+    expect(telegramMessages(correctionNotice({ resend: true }))[0]).toContain('<i>※ 앞서 보낸 정정 알림을 다시 보냅니다.</i>');
+  });
+
+  it('goes to a webhook as the raw payload, byte for byte', () => {
+    const notice = correctionNotice();
+    const request = webhookRequest(notice, 'whsec-test', new Date('2026-11-06T09:35:00Z'));
+    expect(request.body).toBe(notice.body);
+    expect(JSON.parse(request.body)).toMatchObject({ kind: 'correction', rule: 'correction', corrects_alert_id: WITHDRAWN });
   });
 });

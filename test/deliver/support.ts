@@ -2,10 +2,11 @@
 // message builders (buildAlertMessage / buildDigestMessage), published as SNS
 // would wrap them for an SQS subscriber with raw delivery off.
 import { randomUUID } from 'node:crypto';
-import { buildAlertMessage, buildDigestMessage, type AlertPayload } from '../../functions/domain/messages.ts';
-import { alertIdOf, type Alert, type Finding } from '../../functions/domain/types.ts';
+import { buildCorrectionMessage, type CorrectionMessage } from '../../functions/domain/correction-message.ts';
+import { alertFromPayload, buildAlertMessage, buildDigestMessage, type AlertPayload } from '../../functions/domain/messages.ts';
+import { alertIdOf, CORRECTION_RULE, type Alert, type Finding } from '../../functions/domain/types.ts';
 import { parseNotice, type Notice } from '../../functions/deliver/notice.ts';
-import { CROSS_UP, crossingSnapshot } from '../support/ledger-fixtures.ts';
+import { correctedSnapshot, CROSS_UP, crossingSnapshot } from '../support/ledger-fixtures.ts';
 
 export { CROSS_UP };
 
@@ -77,4 +78,42 @@ export function digestMessage(count: number, codes = 3, runId = 'run-1'): { payl
 export function digestNotice(count: number, codes = 3, runId = 'run-1'): Notice {
   const { payload, attributes } = digestMessage(count, codes, runId);
   return parseNotice(snsEnvelope(payload, attributes));
+}
+
+export interface CorrectionFixture {
+  name?: string;
+  /** 49% and 49.5% crossed at 49.60%, corrected to 49.20%: only 49.5% is withdrawn. */
+  partial?: boolean;
+  /** false: the day before is not stored (previous_dt null). */
+  previousStored?: boolean;
+  resend?: boolean;
+}
+
+/**
+ * The scan's correction notice for the fixture's alert (017670 on 20261106):
+ * 49% crossed at 49.05% from 48.80%, and Kiwoom corrected the day to 48.90%,
+ * so the alert is withdrawn whole; or, `partial`, part of it.
+ */
+export function correctionMessage(options: CorrectionFixture = {}): CorrectionMessage {
+  const stkCd = '017670';
+  const dt = '20261106';
+  const finding: Finding = options.partial ? { ...CROSS_UP, threshold: 4950, thresholdsCrossed: [4900, 4950], value: 4960 } : CROSS_UP;
+  const original = alertFromPayload(alertMessage({ stkCd, dt, finding, ...(options.name === undefined ? {} : { name: options.name }) }).payload);
+  const previous = options.previousStored === false ? null : { ...crossingSnapshot(stkCd, '20261105'), limitExhRtBp: 4880 };
+  return buildCorrectionMessage(
+    {
+      alertId: alertIdOf(stkCd, dt, CORRECTION_RULE, finding.rule),
+      original,
+      withdrawnBp: options.partial ? [4950] : [4900],
+      all: !options.partial,
+      current: correctedSnapshot(stkCd, dt, options.partial ? 4920 : 4890),
+      previous,
+    },
+    { resend: options.resend === true },
+  );
+}
+
+export function correctionNotice(options: CorrectionFixture = {}, messageId?: string): Notice {
+  const { payload, attributes } = correctionMessage(options);
+  return parseNotice(snsEnvelope(payload, attributes, messageId));
 }

@@ -10,7 +10,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kstDay, newestFinalWeekday } from '../../functions/domain/calendar.ts';
 import type { RuleState } from '../../functions/domain/types.ts';
-import { AlertLedger } from '../../functions/store/alert-ledger.ts';
+import { AlertLedger, type NewLedgerEntry } from '../../functions/store/alert-ledger.ts';
 import { HistoryStore, type StoredSnapshot } from '../../functions/store/history-store.ts';
 import { WatchlistStore } from '../../functions/store/watchlist-store.ts';
 import { weekdaysBetween } from '../../functions/status/trading-days.ts';
@@ -18,7 +18,7 @@ import { tradingDaysBackFrom } from '../../local/kiwoom-simulator/dataset.ts';
 import { localClients, uniqueTables } from '../support/aws.ts';
 import { kfaEnv, spawnKfa, type CliResult } from '../support/cli.ts';
 import { storedSnapshot } from '../support/fixtures.ts';
-import { CHG, CROSS_UP, ledgerEntry } from '../support/ledger-fixtures.ts';
+import { CHG, correctedSnapshot, correctionEntry, CROSS_UP, ledgerEntry } from '../support/ledger-fixtures.ts';
 import { attr, byTag, elements, hasClass, markLabels, parseHtml, type Node } from '../report/dom.ts';
 
 const CUTOFF = '18:00';
@@ -91,6 +91,10 @@ beforeAll(async () => {
   await ledger.record(ledgerEntry('017670', days[1]!, CHG, 'SK텔레콤'));
   // Older than the report's 15 days: in the ledger, not on the chart.
   await ledger.record(ledgerEntry('017670', days[30]!, CHG, 'SK텔레콤'));
+  // Kiwoom corrected these days: each crossing is withdrawn with a correction notice of its own
+  // (for 030200 the newest entry of the code).
+  await withdrawWithNotice(ledger, ledgerEntry('017670', days[3]!, CROSS_UP, 'SK텔레콤'));
+  await withdrawWithNotice(ledger, ledgerEntry('030200', days[10]!, CROSS_UP, 'KT'), 'msg-2');
 
   const before = newestFinalWeekday(new Date(), CUTOFF);
   [statusJson, statusText, statusSome, report] = await Promise.all([
@@ -101,6 +105,19 @@ beforeAll(async () => {
   ]);
   expectedBounds = [before, newestFinalWeekday(new Date(), CUTOFF)];
 }, 60_000);
+
+/** As the scan leaves a sent crossing a correction withdrew: withdrawn, and a sent notice recorded with it. */
+async function withdrawWithNotice(ledger: AlertLedger, original: NewLedgerEntry, sendAs?: string): Promise<void> {
+  if (sendAs !== undefined) {
+    await ledger.record(original);
+    await ledger.markSent(original.stkCd, original.dt, original.rule, sendAs);
+  }
+  const entry = await ledger.get(original.stkCd, original.dt, original.rule);
+  if (entry === undefined) throw new Error(`no entry ${original.stkCd} ${original.dt}`);
+  const notice = correctionEntry(original, correctedSnapshot(original.stkCd, original.dt, 4890), null);
+  await ledger.withdraw(entry, { thresholdsBp: [4900], all: true, reason: 'corrected' }, notice);
+  await ledger.markSent(notice.stkCd, notice.dt, notice.rule, 'msg-notice', notice.variant);
+}
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -159,6 +176,14 @@ describe('kfa status --json', () => {
       sent_at: null,
     });
     expect(codeOf(statusJson, '005930').last_alert).toBeNull();
+  });
+
+  it('takes the last alert from the alerts, never from a correction notice, even the newest entry', () => {
+    expect(codeOf(statusJson, '030200').last_alert).toMatchObject({
+      alert_id: `030200-${days[10]}-limit_exh_rt_cross_up`,
+      rule: 'limit_exh_rt_cross_up',
+      status: 'sent',
+    });
   });
 
   it('warns when the newest stored day is older than the last trading day that should be final', () => {
@@ -220,6 +245,15 @@ describe('kfa report --html', () => {
     expect(markLabels(section('017670'), 'alerts').sort()).toEqual([`alert ${days[1]} chg_qty_abs`, `alert ${days[3]} limit_exh_rt_cross_up`].sort());
     const listed = byTag(section('017670'), 'tr').map((r) => attr(r, 'data-alert-id')).filter(Boolean);
     expect(listed).toEqual([`017670-${days[1]}-chg_qty_abs`, `017670-${days[3]}-limit_exh_rt_cross_up`]);
+  });
+
+  it('draws no marker and lists no row for a correction notice', () => {
+    for (const stkCd of ['017670', '030200']) {
+      expect(markLabels(section(stkCd), 'alerts').filter((l) => l.includes('correction')), stkCd).toEqual([]);
+      const listed = byTag(section(stkCd), 'tr').map((r) => attr(r, 'data-alert-id') ?? '');
+      expect(listed.filter((id) => id.includes('-correction-')), stkCd).toEqual([]);
+    }
+    expect(markLabels(section('030200'), 'alerts')).toEqual([`alert ${days[10]} limit_exh_rt_cross_up`]);
   });
 
   it('refers to nothing outside the file', () => {

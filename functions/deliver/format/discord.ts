@@ -1,15 +1,22 @@
 // Discord webhook payload: one embed, coloured by severity, with the same
 // fields as Slack. Dynamic values escape Discord's markdown, and
 // allowed_mentions is empty so a stock name such as "@everyone" pings no one.
-import type { AlertNotice, DigestNotice, Notice } from '../notice.ts';
+import { correctionOf, type AlertNotice, type CorrectionNotice, type DigestNotice, type Notice } from '../notice.ts';
 import type { FormatOptions } from './telegram.ts';
 import {
+  CORRECTION_COLOUR,
+  CORRECTION_MARK,
   SEVERITY_COLOUR,
   SEVERITY_DOT,
   SEVERITY_KO,
   TEST_BANNER,
   changeLabel,
   changeText,
+  correctionFields,
+  correctionHeadline,
+  correctionRemarks,
+  correctionTitle,
+  correctionWhy,
   day,
   digestGroups,
   digestLine,
@@ -63,6 +70,8 @@ export function discordPayload(notice: Notice, options: FormatOptions = {}): Dis
 }
 
 function alertEmbed(alert: AlertNotice): DiscordEmbed {
+  const correction = correctionOf(alert);
+  if (correction !== null) return correctionEmbed(correction);
   const e = escapeDiscordMarkdown;
   const h = holdings(alert);
   const threshold = thresholdText(alert);
@@ -81,6 +90,24 @@ function alertEmbed(alert: AlertNotice): DiscordEmbed {
       field('중요도', SEVERITY_KO[alert.severity]),
     ],
     footer: { text: `alert_id ${alert.alert_id}` },
+  };
+}
+
+/** Which alert is withdrawn and why, in the email's words, in the correction colour. */
+function correctionEmbed(notice: CorrectionNotice): DiscordEmbed {
+  const e = escapeDiscordMarkdown;
+  const notes = correctionRemarks(notice).map((n) => `*※ ${e(n)}*`);
+  return {
+    title: clip(`${CORRECTION_MARK} ${correctionTitle(notice)} · ${notice.withdrawn === 'all' ? '알림 취소' : '일부 취소'}`, TITLE_MAX),
+    description: clip([`**${e(correctionHeadline(notice))}** · ${e(day(notice.dt))}`, e(correctionWhy(notice)), ...notes].join('\n'), DESCRIPTION_MAX),
+    color: CORRECTION_COLOUR,
+    // The alert id as inline code, which escaping must not touch; ids hold no backtick.
+    fields: correctionFields(notice).map((f) => ({
+      name: f.label,
+      value: clip(f.code ? `\`${f.value.replaceAll('`', '')}\`` : e(f.value), FIELD_MAX),
+      inline: !f.code,
+    })),
+    footer: { text: `alert_id ${notice.alert_id}` },
   };
 }
 

@@ -3,15 +3,23 @@
 // room, a context line with the alert_id. Block Kit has no colour of its
 // own, so the blocks ride in one attachment whose `color` is the severity's.
 // mrkdwn values escape &, < and > (Slack's only three); header text is plain.
-import type { AlertNotice, DigestNotice, Notice } from '../notice.ts';
+import { correctionOf, type AlertNotice, type CorrectionNotice, type DigestNotice, type Notice } from '../notice.ts';
 import type { FormatOptions } from './telegram.ts';
 import {
+  CORRECTION_COLOUR,
+  CORRECTION_MARK,
   SEVERITY_COLOUR,
   SEVERITY_DOT,
   SEVERITY_KO,
   TEST_BANNER,
   changeLabel,
   changeText,
+  correctionFallback,
+  correctionFields,
+  correctionHeadline,
+  correctionRemarks,
+  correctionTitle,
+  correctionWhy,
   day,
   digestGroups,
   digestLine,
@@ -53,13 +61,16 @@ const context = (mrkdwn: string): SlackBlock => ({ type: 'context', elements: [{
 const field = (label: string, value: string) => ({ type: 'mrkdwn', text: `*${escapeMrkdwn(label)}*\n${escapeMrkdwn(value)}` });
 
 export function slackPayload(notice: Notice, options: FormatOptions = {}): SlackPayload {
-  const built = notice.kind === 'alert' ? alertBlocks(notice.alert) : digestBlocks(notice.digest);
+  const correction = notice.kind === 'alert' ? correctionOf(notice.alert) : null;
+  const built =
+    correction !== null ? correctionBlocks(correction) : notice.kind === 'alert' ? alertBlocks(notice.alert) : digestBlocks(notice.digest);
   const severity = notice.kind === 'alert' ? notice.alert.severity : notice.digest.severity;
+  const colour = correction !== null ? CORRECTION_COLOUR : SEVERITY_COLOUR[severity];
   const blocks = options.test ? [section(`:test_tube: *${escapeMrkdwn(TEST_BANNER)}*`), ...built.blocks] : built.blocks;
   return {
     // The notification and screen-reader text.
     text: `${options.test ? '[테스트] ' : ''}${built.fallback}`,
-    attachments: [{ color: hex(SEVERITY_COLOUR[severity]), blocks }],
+    attachments: [{ color: hex(colour), blocks }],
   };
 }
 
@@ -83,6 +94,22 @@ function alertBlocks(alert: AlertNotice): { fallback: string; blocks: SlackBlock
     context(`alert_id \`${escapeMrkdwn(alert.alert_id)}\``),
   ];
   return { fallback: `[${SEVERITY_KO[alert.severity]}] ${who(alert)} ${headline(alert)} ${day(alert.dt)}`, blocks };
+}
+
+/** Which alert is withdrawn and why, in the email's words, in the correction colour. */
+function correctionBlocks(notice: CorrectionNotice): { fallback: string; blocks: SlackBlock[] } {
+  const fields = correctionFields(notice).map((f) => ({
+    type: 'mrkdwn',
+    text: `*${escapeMrkdwn(f.label)}*\n${f.code ? `\`${escapeMrkdwn(f.value)}\`` : escapeMrkdwn(f.value)}`,
+  }));
+  const blocks: SlackBlock[] = [
+    header(`${CORRECTION_MARK} ${correctionTitle(notice)} · ${notice.withdrawn === 'all' ? '알림 취소' : '일부 취소'}`),
+    section(`*${escapeMrkdwn(correctionHeadline(notice))}* · ${escapeMrkdwn(day(notice.dt))}\n${escapeMrkdwn(correctionWhy(notice))}`),
+    { type: 'section', fields },
+    section(correctionRemarks(notice).map((n) => `_※ ${escapeMrkdwn(n)}_`).join('\n')),
+    context(`alert_id \`${escapeMrkdwn(notice.alert_id)}\``),
+  ];
+  return { fallback: correctionFallback(notice), blocks };
 }
 
 /** One message: the alerts packed into sections of at most 3,000 characters; past the block limit, a count of the rest. */

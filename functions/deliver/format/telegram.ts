@@ -3,13 +3,19 @@
 // 4,096 characters is split, preferably at a line break, never inside a tag,
 // an entity or a surrogate pair, and each part closes the tags it opened and
 // reopens them in the next part, so every part parses on its own.
-import type { AlertNotice, DigestNotice, Notice } from '../notice.ts';
+import { correctionOf, type AlertNotice, type CorrectionNotice, type DigestNotice, type Notice } from '../notice.ts';
 import {
+  CORRECTION_MARK,
   SEVERITY_DOT,
   SEVERITY_KO,
   TEST_BANNER,
   changeLabel,
   changeText,
+  correctionFields,
+  correctionHeadline,
+  correctionRemarks,
+  correctionTitle,
+  correctionWhy,
   day,
   digestGroups,
   digestLine,
@@ -42,6 +48,8 @@ export function telegramMessages(notice: Notice, options: FormatOptions = {}): s
 }
 
 function alertHtml(alert: AlertNotice): string {
+  const correction = correctionOf(alert);
+  if (correction !== null) return correctionHtml(correction);
   const e = escapeHtml;
   const h = holdings(alert);
   const threshold = thresholdText(alert);
@@ -57,6 +65,22 @@ function alertHtml(alert: AlertNotice): string {
     ...remarks(alert).map((r) => `<i>※ ${e(r)}</i>`),
     '',
     `${e(ruleKo(alert.rule))} · <code>${e(alert.alert_id)}</code>`,
+  ];
+  return lines.join('\n');
+}
+
+/** Which alert is withdrawn and why, in the email's words; the ids as code. */
+function correctionHtml(notice: CorrectionNotice): string {
+  const e = escapeHtml;
+  const lines = [
+    `${CORRECTION_MARK} <b>${e(correctionTitle(notice))}</b>`,
+    `<b>${e(correctionHeadline(notice))}</b> · ${e(day(notice.dt))}`,
+    '',
+    e(correctionWhy(notice)),
+    ...correctionFields(notice).map((f) => `${e(f.label)}: ${f.code ? `<code>${e(f.value)}</code>` : e(f.value)}`),
+    ...correctionRemarks(notice).map((r) => `<i>※ ${e(r)}</i>`),
+    '',
+    `정정 알림 · <code>${e(notice.alert_id)}</code>`,
   ];
   return lines.join('\n');
 }

@@ -19,9 +19,15 @@ import {
   subjectSummary,
   type AlertPayload,
 } from '../../domain/messages.ts';
+import {
+  CORRECTION_ADVICE,
+  CORRECTION_RESEND_NOTE,
+  correctionReason,
+  withdrawnSummary,
+} from '../../domain/correction-message.ts';
 import { parseRow } from '../../domain/parse.ts';
 import { RULE_IDS, type RuleId } from '../../domain/types.ts';
-import type { AlertNotice, DigestNotice, Severity } from '../notice.ts';
+import type { AlertNotice, CorrectionNotice, DigestNotice, Severity } from '../notice.ts';
 
 export const SEVERITY_KO: Readonly<Record<Severity, string>> = { critical: '긴급', warning: '주의', info: '참고' };
 
@@ -78,7 +84,7 @@ export function valueText(rule: string, value: number): string {
  * "한도소진률 99% 상향 돌파", "외국인 보유 5,000,000주 감소".
  */
 export function headline(alert: AlertNotice): string {
-  if (!isKnownRule(alert.rule) || alert.previous_value === undefined || alert.previous_dt === undefined || !alert.direction) {
+  if (!isKnownRule(alert.rule) || alert.previous_value === undefined || !alert.previous_dt || !alert.direction) {
     return ruleKo(alert.rule);
   }
   const summary = subjectSummary(alertFromPayload(alert as unknown as AlertPayload));
@@ -167,6 +173,80 @@ export function remarks(alert: AlertNotice): string[] {
 /** "SK텔레콤 (017670)". */
 export function who(alert: Pick<AlertNotice, 'name' | 'stk_cd'>): string {
   return `${displayName(alert)} (${oneLine(alert.stk_cd)})`;
+}
+
+// ---------------------------------------------------------------- correction notices
+
+/** A correction notice's own colour and mark (Slack, Discord, Telegram), apart from every severity's. */
+export const CORRECTION_COLOUR = 0x7b1fa2;
+export const CORRECTION_MARK = '↩️';
+
+/** "한도소진률 99.5% 상향 돌파": what the notice withdraws, as its email says it. */
+export function withdrawnText(notice: CorrectionNotice): string {
+  const rule = notice.corrects_rule;
+  if (!isKnownRule(rule)) return ruleKo(rule);
+  return withdrawnSummary(rule, (notice.withdrawn_thresholds ?? []).map(bp));
+}
+
+/** "[정정] SK텔레콤 (017670)". */
+export function correctionTitle(notice: CorrectionNotice): string {
+  return `[정정] ${who(notice)}`;
+}
+
+/** "한도소진률 99.5% 상향 돌파 알림 취소" (or "일부 취소"), as the notice's subject says it. */
+export function correctionHeadline(notice: CorrectionNotice): string {
+  return `${withdrawnText(notice)} ${notice.withdrawn === 'all' ? '알림 취소' : '일부 취소'}`;
+}
+
+/** Why the notice comes, word for word as its email says it. */
+export function correctionWhy(notice: CorrectionNotice): string {
+  return correctionReason(withdrawnText(notice));
+}
+
+export interface CorrectionField {
+  label: string;
+  value: string;
+  /** An id: Telegram sets it as code. */
+  code?: boolean;
+}
+
+/** What the withdrawn alert's figure is of. */
+function figureName(rule: string): string {
+  if (RATE_RULES.has(rule)) return '한도소진률';
+  if (rule === 'chg_qty_abs') return '일간 보유 변동';
+  if (rule === 'frgnr_limit_change') return '외국인한도';
+  return '값';
+}
+
+/**
+ * The alert withdrawn, the day's figure as first served → as corrected, and
+ * the pairs the email shows (the alert's previous → current, and the same
+ * days corrected), in the withdrawn alert's units.
+ */
+export function correctionFields(notice: CorrectionNotice): CorrectionField[] {
+  const rule = notice.corrects_rule;
+  const text = (value: number | null): string => (value === null ? '알 수 없음' : valueText(rule, value));
+  const corrected = notice.corrected_value;
+  const days = notice.previous_dt ? ` (${day(notice.previous_dt)} → ${day(notice.dt)})` : '';
+  const standing = notice.withdrawn === 'partial' ? (notice.standing_thresholds ?? []) : [];
+  const wasCorrected = corrected !== null;
+  return [
+    { label: '보낸 알림', value: notice.corrects_alert_id, code: true },
+    ...(wasCorrected ? [{ label: `${day(notice.dt)} ${figureName(rule)} (처음 받은 값 → 정정된 값)`, value: `${text(notice.value)} → ${text(corrected)}` }] : []),
+    { label: '알림의 값 (이전 → 현재)', value: `${text(notice.previous_value)} → ${text(notice.value)}` },
+    ...(wasCorrected ? [{ label: '정정된 값 (이전 → 현재)', value: `${text(notice.corrected_previous_value)} → ${text(corrected)}${days}` }] : []),
+    ...(standing.length > 0 ? [{ label: '그대로 유효한 기준', value: standing.map(compactPercent).join(', ') }] : []),
+  ];
+}
+
+/** What a reader should do, and that this is an on-purpose resend. */
+export function correctionRemarks(notice: CorrectionNotice): string[] {
+  return [CORRECTION_ADVICE, ...(notice.resend ? [CORRECTION_RESEND_NOTE] : [])];
+}
+
+/** The notification text: "[정정] SK텔레콤 (017670) 한도소진률 49% 상향 돌파 알림 취소 2026-11-06". */
+export function correctionFallback(notice: CorrectionNotice): string {
+  return `${correctionTitle(notice)} ${correctionHeadline(notice)} ${day(notice.dt)}`;
 }
 
 // ---------------------------------------------------------------- digests
