@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { LOCAL_CHANNEL_SECRET_PREFIX } from '../config.ts';
 import { RULE_IDS } from '../domain/types.ts';
 import { ChannelConfigError } from './errors.ts';
-import type { AlertNotice, Notice } from './notice.ts';
+import { correctionOf, type AlertNotice, type Notice } from './notice.ts';
 
 export const CHANNEL_TYPES = ['telegram', 'slack', 'discord', 'webhook'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
@@ -201,12 +201,22 @@ export function urlSyntaxProblems(raw: string): string[] {
 
 // ---------------------------------------------------------------- filters
 
-function passes(filter: ChannelFilter, alert: Pick<AlertNotice, 'severity' | 'stk_cd' | 'rule'>): boolean {
+function passes(filter: ChannelFilter, alert: AlertNotice): boolean {
   return (
     (filter.severities === undefined || filter.severities.includes(alert.severity)) &&
     (filter.codes === undefined || filter.codes.includes(alert.stk_cd)) &&
-    (filter.rules === undefined || filter.rules.includes(alert.rule))
+    (filter.rules === undefined || filter.rules.includes(ruleFiltered(alert)))
   );
+}
+
+/**
+ * A correction notice goes wherever the alert it withdraws went: a `rules`
+ * filter (rule ids only) judges it by that alert's rule, so a channel that
+ * got the alert also gets its retraction. Its severity and code are the
+ * alert's already.
+ */
+function ruleFiltered(alert: AlertNotice): string {
+  return correctionOf(alert)?.corrects_rule ?? alert.rule;
 }
 
 /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { noticeFor, parseChannel, toChannelItem, type Channel } from '../../functions/deliver/channel.ts';
 import { ChannelConfigError } from '../../functions/deliver/errors.ts';
 import { parseNotice } from '../../functions/deliver/notice.ts';
-import { alertMessage, alertNotice, digestNotice, HOLDINGS_DOWN, snsEnvelope } from './support.ts';
+import { alertMessage, alertNotice, correctionNotice, digestNotice, HOLDINGS_DOWN, snsEnvelope } from './support.ts';
 
 function problems(raw: Record<string, unknown>): string[] {
   try {
@@ -71,6 +71,11 @@ describe('filters (the SNS filter policy meaning)', () => {
     expect(noticeFor(telegram({ severities: ['warning'] }), alertNotice())).toBeNull();
     expect(noticeFor(telegram({ codes: ['005930'] }), alertNotice())).toBeNull();
     expect(noticeFor(telegram({ rules: ['chg_qty_abs'] }), alertNotice())).toBeNull();
+  });
+
+  it('sends a correction notice wherever the alert it withdraws went, a rules filter included', () => {
+    expect(noticeFor(telegram({ severities: ['critical'], codes: ['017670'], rules: ['limit_exh_rt_cross_up'] }), correctionNotice())).not.toBeNull();
+    expect(noticeFor(telegram({ rules: ['chg_qty_abs'] }), correctionNotice())).toBeNull();
   });
 
   it('sends nothing to a disabled channel', () => {
