@@ -18,6 +18,7 @@ import { CHANNELS_PARTITION } from '../../functions/deliver/store/channel-store.
 import { DELIVERY_PREFIX } from '../../functions/deliver/store/delivery-ledger.ts';
 import { alarmNamePrefix } from './alerts.ts';
 import type { Tables } from './data.ts';
+import { deadLetterArrivals } from './monitoring.ts';
 import { METRICS_NAMESPACE, ProjectFunction } from './node-function.ts';
 
 /** The deliver function publishes this (Powertools Metrics) for each (notice, channel) given up for good. */
@@ -131,10 +132,13 @@ export class DeliveryPipeline extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     } as const;
+    // New messages, not messages waiting, so a second failed delivery notifies
+    // again while the first still waits; SQS moves them here by redrive, which
+    // NumberOfMessagesSent does not count (see deadLetterArrivals).
     alarm('DeadLetterMessages', {
       ...atLeastOnce,
-      alarmDescription: `Chat deliveries failed ${DELIVER_MAX_RECEIVES} times and wait in the delivery dead-letter queue (fix the channel, then redrive)`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
+      alarmDescription: `Chat deliveries failed ${DELIVER_MAX_RECEIVES} times and a new one waits in the delivery dead-letter queue (fix the channel, then redrive)`,
+      metric: deadLetterArrivals(this.deadLetterQueue),
     });
     alarm('DeliveryFailedPermanent', {
       ...atLeastOnce,

@@ -71,7 +71,9 @@ export class Monitoring extends Construct {
       props.stateMachine.metricTimedOut({ period: fiveMinutes, statistic: 'Sum' }));
     // Messages sent, not messages waiting: each new failed run or undeliverable
     // schedule invocation is a new datapoint, so the alarm notifies again even
-    // while older messages still wait to be read.
+    // while older messages still wait to be read. Everything reaches this queue
+    // by SendMessage (no queue redrives into it), so NumberOfMessagesSent sees
+    // every message; the delivery DLQ, fed by a redrive, needs deadLetterArrivals.
     this.atLeastOnce('DeadLetterMessages',
       'A new message in the dead-letter queue: a failed scan run or a schedule invocation that never reached its target',
       props.deadLetterQueue.metricNumberOfMessagesSent({ period: fiveMinutes, statistic: 'Sum' }));
@@ -196,6 +198,30 @@ export function rateLimitedExpression(serviceName: string): cloudwatch.MathExpre
     expression: `IF(limited >= ${RATE_LIMITED_MIN_ANSWERS} AND calls > 0, 100 * limited / calls, 0)`,
     period: Duration.minutes(15),
     usingMetrics: { limited: metric(RATE_LIMITED_METRIC), calls: metric(KIWOOM_CALLS_METRIC) },
+  });
+}
+
+/**
+ * New messages in a dead-letter queue per five minutes, however they came.
+ * NumberOfMessagesSent counts only SendMessage calls (Step Functions,
+ * Scheduler); a message SQS itself moves there after maxReceiveCount (a
+ * redrive policy) is not counted by it and shows only as a rise of
+ * ApproximateNumberOfMessagesVisible from one period to the next. The larger
+ * of the two (a rise includes the sent ones). A queue nobody has touched for
+ * six hours publishes no metrics, so a missing period reads as empty: a
+ * message moved into a long-idle queue is a rise from 0. Messages read or
+ * redriven away are a fall and count for nothing.
+ */
+export function deadLetterArrivals(queue: sqs.IQueue): cloudwatch.MathExpression {
+  const period = Duration.minutes(5);
+  return new cloudwatch.MathExpression({
+    label: 'New dead-letter messages',
+    expression: 'IF(DIFF(FILL(visible, 0)) > FILL(sent, 0), DIFF(FILL(visible, 0)), FILL(sent, 0))',
+    period,
+    usingMetrics: {
+      sent: queue.metricNumberOfMessagesSent({ period, statistic: 'Sum' }),
+      visible: queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+    },
   });
 }
 

@@ -1,7 +1,8 @@
 // What an alarm of the synthesized template does with a series of datapoints:
-// CloudWatch metric math for the operators the stack's expressions use, and
-// the alarm's evaluation (M out of N, treatMissingData) period by period.
-// Unknown syntax throws, so a test cannot pass by misreading an expression.
+// CloudWatch metric math for the operators and functions the stack's
+// expressions use (DIFF looks back along the series), and the alarm's
+// evaluation (M out of N, treatMissingData) period by period. Unknown syntax
+// throws, so a test cannot pass by misreading an expression.
 
 /** One value per metric id for one period; undefined is a period with no data. */
 export type Sample = Record<string, number | undefined>;
@@ -21,10 +22,11 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
-type Node = (sample: Sample) => number | undefined;
+/** The expression's value in period `i` of `series`. */
+type Node = (series: readonly Sample[], i: number) => number | undefined;
 
-/** A metric math expression as a function of one period's values (undefined when an input is missing). */
-export function compile(expression: string): Node {
+/** A metric math expression as a function of a series of periods: its value in each (undefined where it has none). */
+export function compile(expression: string): (series: readonly Sample[]) => (number | undefined)[] {
   const tokens = tokenize(expression);
   let i = 0;
   const peek = () => tokens[i];
@@ -39,9 +41,9 @@ export function compile(expression: string): Node {
       const op = String(take().value);
       const l = left;
       const r = next();
-      left = (s) => {
-        const a = l(s);
-        const b = r(s);
+      left = (s, i) => {
+        const a = l(s, i);
+        const b = r(s, i);
         if (a === undefined || b === undefined) return undefined;
         switch (op) {
           case 'OR': return a !== 0 || b !== 0 ? 1 : 0;
@@ -80,19 +82,32 @@ export function compile(expression: string): Node {
       take(')');
       if (t.value === 'IF' && args.length === 3) {
         const [c, a, b] = args as [Node, Node, Node];
-        return (s) => {
-          const v = c(s);
+        return (s, i) => {
+          const v = c(s, i);
           if (v === undefined) return undefined;
-          return v !== 0 ? a(s) : b(s);
+          return v !== 0 ? a(s, i) : b(s, i);
         };
       }
       if (t.value === 'FILL' && args.length === 2) {
         const [m, v] = args as [Node, Node];
-        return (s) => m(s) ?? v(s);
+        return (s, i) => m(s, i) ?? v(s, i);
+      }
+      if (t.value === 'DIFF' && args.length === 1) {
+        // Each value minus the one before it in the series (the last period that has one); none for the first.
+        const [m] = args as [Node];
+        return (s, i) => {
+          const now = m(s, i);
+          if (now === undefined) return undefined;
+          for (let j = i - 1; j >= 0; j -= 1) {
+            const before = m(s, j);
+            if (before !== undefined) return now - before;
+          }
+          return undefined;
+        };
       }
       throw new Error(`metric math: function ${t.value}`);
     }
-    if (t.kind === 'id') return (s) => s[t.value];
+    if (t.kind === 'id') return (s, i) => s[i]?.[t.value];
     throw new Error(`metric math: unexpected ${t.value}`);
   };
   const product = binary(primary, ['*', '/']);
@@ -102,7 +117,7 @@ export function compile(expression: string): Node {
   const or = binary(and, ['OR']);
   const root = or();
   if (i !== tokens.length) throw new Error(`metric math: trailing input in ${expression}`);
-  return root;
+  return (series) => series.map((_, period) => root(series, period));
 }
 
 export interface AlarmShape {

@@ -38,7 +38,7 @@ function values(a: Alarm, samples: Sample[]): (number | undefined)[] {
   // Expression ids stand for metrics; samples are keyed by metric name.
   const ids = new Map((a.Metrics ?? []).filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat?.Metric.MetricName as string]));
   const f = compile(expression);
-  return samples.map((s) => f(Object.fromEntries([...ids].map(([id, metric]) => [id, s[metric]]))));
+  return f(samples.map((s) => Object.fromEntries([...ids].map(([id, metric]) => [id, s[metric]]))));
 }
 
 for (const egress of ['nat-gateway', 'nat-instance', 'none']) {
@@ -104,6 +104,38 @@ describe('what each alarm fires on', () => {
     // One failed run on Monday, another on Tuesday; nobody has read the queue in between.
     const series: Sample[] = [{ NumberOfMessagesSent: 1 }, {}, {}, {}, { NumberOfMessagesSent: 1 }, {}];
     expect(notifications(evaluate(a, values(a, series)))).toBe(2);
+  });
+
+  it('DeadLetterMessages sees every message it gets: all come by SendMessage, none by a queue\'s redrive', () => {
+    const dlq = idOf(template, 'AWS::SQS::Queue', 'DeadLettersQueue');
+    const redriveTargets = Object.values(template.findResources('AWS::SQS::Queue')).map(
+      (q) => (q as { Properties: { RedrivePolicy?: { deadLetterTargetArn?: unknown } } }).Properties.RedrivePolicy?.deadLetterTargetArn,
+    );
+    expect(redriveTargets.filter((t) => t !== undefined)).toHaveLength(1); // the delivery queue's own DLQ
+    expect(JSON.stringify(redriveTargets)).not.toContain(dlq);
+  });
+
+  describe('DeliverDeadLetterMessages (the chat delivery queue moves failed deliveries there by redrive)', () => {
+    // SQS moves a message after its eighth receive: NumberOfMessagesSent stays 0, the visible count rises.
+    const visible = (...counts: (number | undefined)[]): Sample[] =>
+      counts.map((n) => (n === undefined ? {} : { ApproximateNumberOfMessagesVisible: n, NumberOfMessagesSent: 0 }));
+    const sent = (a: Alarm, series: Sample[]) => notifications(evaluate(a, values(a, series)));
+
+    it('notifies for a message moved there, and again for a second while the first still waits', () => {
+      const a = alarm(template, 'DeliverDeadLetterMessages');
+      expect(sent(a, visible(undefined, undefined, 1, 1, 1, 1, 2, 2, 2))).toBe(2);
+    });
+
+    it('notifies again for a new message after the queue went quiet (no metrics after six idle hours)', () => {
+      const a = alarm(template, 'DeliverDeadLetterMessages');
+      expect(sent(a, visible(undefined, 1, 1, ...Array<undefined>(100).fill(undefined), 2, 2))).toBe(2);
+    });
+
+    it('stays silent while messages are read or redriven away, and counts a message sent there by hand', () => {
+      const a = alarm(template, 'DeliverDeadLetterMessages');
+      expect(sent(a, visible(undefined, 3, 3, 1, 0, undefined, 0))).toBe(1);
+      expect(sent(a, [{}, { NumberOfMessagesSent: 1 }, {}])).toBe(1);
+    });
   });
 
   it('TokenFunctionErrors fires on a failed token run; KiwoomCredentialsMissing only after a day of "not configured"', () => {

@@ -1,7 +1,7 @@
 // What the chat delivery part of the stack means: who may send to its queue,
 // what the function may read, when a record gives up, who hears about it.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { buildStack, resourceOf } from './synth.ts';
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Principal?: unknown; Condition?: unknown; Sid?: string };
@@ -112,12 +112,17 @@ describe('deliver function', () => {
 });
 
 describe('delivery alarms to the ops topic', () => {
-  it('fire on any message in the delivery dead-letter queue and on any delivery that failed for good', () => {
+  it('fire on any new message in the delivery dead-letter queue and on any delivery that failed for good', () => {
     const ops = resourceOf(template, 'AWS::SNS::Topic', 'AlertsOpsTopic');
     const dlq = resourceOf(template, 'AWS::SQS::Queue', 'DeliverDeadLetterQueue');
+    const queueMetric = (MetricName: string) =>
+      Match.objectLike({
+        MetricStat: Match.objectLike({
+          Metric: { Namespace: 'AWS/SQS', MetricName, Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq.id, 'QueueName'] } }] },
+        }),
+      });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq.id, 'QueueName'] } }],
+      Metrics: Match.arrayWith([queueMetric('NumberOfMessagesSent'), queueMetric('ApproximateNumberOfMessagesVisible')]),
       Threshold: 1,
       AlarmActions: [{ Ref: ops.id }],
     });
