@@ -37,6 +37,15 @@ export const TOKEN_REFRESH_MARGIN_MS = 10 * 60_000;
  */
 export const APP_KEY_PLACEHOLDER = 'replace-with-your-kiwoom-appkey';
 
+/** The command that puts the real credentials (README, "Put the Kiwoom app credentials"; the ARN is a stack output). */
+export const PUT_APP_CREDENTIALS_COMMAND =
+  'aws secretsmanager put-secret-value --secret-id <KiwoomAppSecretArn> --secret-string \'{"appkey":"…","secretkey":"…"}\'';
+
+/** Why nothing can be issued until the credentials are put, and how to put them. */
+export const APP_CREDENTIALS_NOT_SET_MESSAGE =
+  'the Kiwoom app credentials are not configured: the app credentials secret still holds the placeholder the stack created; ' +
+  `put the app key and secret key Kiwoom issued (README, "Put the Kiwoom app credentials"): ${PUT_APP_CREDENTIALS_COMMAND}`;
+
 const KST_OFFSET_MS = 9 * 3_600_000;
 
 // The errors of this path live with the rest of the family (errors.ts), so
@@ -110,11 +119,7 @@ export function parseAppCredentials(text: string | undefined): AppCredentials {
   if (typeof appKey !== 'string' || appKey.trim() === '' || typeof secretKey !== 'string' || secretKey.trim() === '') {
     throw new AppCredentialsError('the app credentials secret needs string fields "appkey" and "secretkey"');
   }
-  if (appKey === APP_KEY_PLACEHOLDER) {
-    throw new AppCredentialsNotSetError(
-      'the app credentials secret still holds the placeholder the stack created; put the app key and secret key Kiwoom issued (README, "Put the Kiwoom app credentials")',
-    );
-  }
+  if (appKey === APP_KEY_PLACEHOLDER) throw new AppCredentialsNotSetError(APP_CREDENTIALS_NOT_SET_MESSAGE);
   return { appKey, secretKey };
 }
 
@@ -198,6 +203,8 @@ export type TokenFunctionEvent =
 export interface TokenFunctionResult {
   renewed: boolean;
   expires_at: string;
+  /** The app credentials secret still holds the stack's placeholder: nothing was issued. */
+  not_configured?: true;
 }
 
 export interface SecretsManagerTokenSourceOptions {
@@ -287,8 +294,9 @@ export class SecretsManagerTokenSource implements TokenSource {
     let stored = await this.#store.readToken();
     if (stored === undefined || !this.#isFresh(stored)) {
       // Ask for enough headroom that the next get() does not come back at once.
-      await this.#invoke({ action: 'ensure', min_valid_minutes: Math.ceil((this.#marginMs * 3) / 60_000) });
+      const answer = await this.#invoke({ action: 'ensure', min_valid_minutes: Math.ceil((this.#marginMs * 3) / 60_000) });
       stored = await this.#store.readToken();
+      if (stored === undefined || !this.#isUsable(stored)) notConfiguredStops(answer);
     }
     if (stored === undefined || stored.expiresAt.getTime() <= this.#now().getTime()) {
       throw new TokenUnavailableError('the token secret holds no valid token after asking the token function');
@@ -303,9 +311,10 @@ export class SecretsManagerTokenSource implements TokenSource {
       this.#cached = current;
       return current.token;
     }
-    await this.#invoke({ action: 'renew', rejected_token_sha256: tokenSha256(rejected) });
+    const answer = await this.#invoke({ action: 'renew', rejected_token_sha256: tokenSha256(rejected) });
     const renewed = await this.#store.readToken();
     if (renewed === undefined || renewed.token === rejected || !this.#isUsable(renewed)) {
+      notConfiguredStops(answer);
       throw new TokenUnavailableError('the token function did not replace the rejected token');
     }
     this.#cached = renewed;
@@ -352,6 +361,15 @@ export class SecretsManagerTokenSource implements TokenSource {
       });
     }
   }
+}
+
+/**
+ * The token function answers `not_configured` (instead of failing) while the
+ * credentials secret holds the placeholder; with no usable token that is
+ * not a passing gap but the reason, so the run stops saying what to do.
+ */
+function notConfiguredStops(answer: TokenFunctionResult): void {
+  if (answer.not_configured === true) throw new AppCredentialsNotSetError(APP_CREDENTIALS_NOT_SET_MESSAGE);
 }
 
 const MAX_REMOTE_MESSAGE = 300;

@@ -14,7 +14,7 @@ import { issuerWithRetry, run as runTokenFunction, type TokenDeps } from '../../
 import { KiwoomClient, createKiwoomClient } from '../../functions/kiwoom/client.ts';
 import { KiwoomHttp } from '../../functions/kiwoom/http.ts';
 import { LimiterRegistry } from '../../functions/kiwoom/limiter.ts';
-import { SecretsManagerTokenSource, TokenSecretStore } from '../../functions/kiwoom/secrets-token-source.ts';
+import { APP_KEY_PLACEHOLDER, SecretsManagerTokenSource, TokenSecretStore } from '../../functions/kiwoom/secrets-token-source.ts';
 import { TokenIssuerLock, tokenLockScope } from '../../functions/kiwoom/token-lock.ts';
 import { issueToken } from '../../functions/kiwoom/token.ts';
 import { startKiwoomSimulator, type KiwoomSimulator } from '../../local/kiwoom-simulator/server.ts';
@@ -139,6 +139,27 @@ describe('the deployed token path when the app secret is wrong (au10001 answers 
     expect(lambda.events).toHaveLength(1);
     expect(h.simulator.requests.filter((r) => r.apiId === 'au10001')).toHaveLength(1);
     expect(h.ka10008Requests()).toEqual([]);
+    expect(secrets.tokenWrites()).toBe(0);
+  });
+});
+
+describe('the deployed token path before the app credentials are put', () => {
+  it('stops at once saying the credentials are not configured and naming the command, with no Kiwoom call', async () => {
+    const h = await pipeline();
+    const { client } = await deployedScan(h);
+    // Both secrets as the stack creates them.
+    secrets.put(TOKEN_SECRET_ARN, '{"token":"generated-placeholder","expires_dt":"","expires_at":""}');
+    secrets.putAppCredentials(APP_KEY_PLACEHOLDER, 'generated-secret-key');
+    const log = capturingLog();
+
+    const summary = await h.scanEvening('20250304', { kiwoom: client, logger: log });
+
+    expectStoppedLeavingEveryCode(summary, 'AppCredentialsNotSetError');
+    expect(summary.stopped?.error).toMatch(/Kiwoom app credentials are not configured/);
+    expect(summary.stopped?.error).toContain('aws secretsmanager put-secret-value --secret-id <KiwoomAppSecretArn>');
+    expect(log.lines.filter((l) => l.level === 'error')).toHaveLength(1);
+    expect(lambda.events).toEqual([{ action: 'ensure', min_valid_minutes: 30 }]);
+    expect(h.simulator.requests).toEqual([]);
     expect(secrets.tokenWrites()).toBe(0);
   });
 });

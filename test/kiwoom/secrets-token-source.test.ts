@@ -15,6 +15,7 @@ import {
   parseTokenSecret,
   tokenSha256,
   AppCredentialsError,
+  AppCredentialsNotSetError,
   APP_KEY_PLACEHOLDER,
 } from '../../functions/kiwoom/secrets-token-source.ts';
 
@@ -119,6 +120,28 @@ describe('SecretsManagerTokenSource.get', () => {
     await expect(makeSource().get()).rejects.toBeInstanceOf(TokenUnavailableError);
   });
 
+  it('stops the run, saying the credentials are not configured and how to put them, when the token function answers not_configured', async () => {
+    // The token secret as the stack creates it, and the token function's answer while the app secret holds the placeholder.
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretString: '{"token":"generated-placeholder","expires_dt":"","expires_at":""}' });
+    lambdaMock.on(InvokeCommand).resolves(invokeAnswer({ renewed: false, expires_at: '', not_configured: true }));
+
+    const failure = await makeSource().get().catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(AppCredentialsNotSetError);
+    expect((failure as AppCredentialsNotSetError).stopsRun).toBe(true);
+    expect((failure as Error).message).toMatch(/Kiwoom app credentials are not configured/);
+    expect((failure as Error).message).toContain('Put the Kiwoom app credentials');
+    expect((failure as Error).message).toContain('aws secretsmanager put-secret-value --secret-id <KiwoomAppSecretArn>');
+    expect(invokedEvents()).toEqual([{ action: 'ensure', min_valid_minutes: 30 }]);
+  });
+
+  it('goes on with a stored token still valid although the token function answers not_configured', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves(tokenSecret('tok-A', new Date(NOW.getTime() + 5 * 60_000)));
+    lambdaMock.on(InvokeCommand).resolves(invokeAnswer({ renewed: false, expires_at: 'x', not_configured: true }));
+
+    expect(await makeSource().get()).toBe('tok-A');
+  });
+
   it('passes on a failed token function as TokenFunctionError naming the error type', async () => {
     secretsMock.on(GetSecretValueCommand).resolves({ SecretString: '{}' });
     lambdaMock
@@ -185,6 +208,13 @@ describe('SecretsManagerTokenSource.renew (recovery after 8005)', () => {
     lambdaMock.on(InvokeCommand).resolves(invokeAnswer({ renewed: false, expires_at: 'x' }));
 
     await expect(makeSource().renew('tok-A')).rejects.toBeInstanceOf(TokenUnavailableError);
+  });
+
+  it('stops the run with the not-configured message when a renewal finds the credentials reset to the placeholder', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves(tokenSecret('tok-dead', new Date(NOW.getTime() + 20 * HOUR)));
+    lambdaMock.on(InvokeCommand).resolves(invokeAnswer({ renewed: false, expires_at: 'x', not_configured: true }));
+
+    await expect(makeSource().renew('tok-dead')).rejects.toBeInstanceOf(AppCredentialsNotSetError);
   });
 
   it('never puts the token itself into an error message', async () => {
