@@ -55,7 +55,14 @@ export interface CarryForwardInput {
   days: readonly SpanDay[];
   /** Stored days before the span, oldest first, for the rules that look back. */
   lookback: readonly Snapshot[];
-  /** Everything the ledger holds for the days of the span. */
+  /**
+   * Stored days before the span with their rule states, oldest first, the
+   * anchor last: where the spells past a threshold and the foreign limit
+   * that last into the span began (an earlier correction may have moved
+   * their announcement into the span).
+   */
+  earlier?: readonly { snapshot: Snapshot; ruleState: RuleState }[];
+  /** Everything the ledger holds for the days of the span, and for the days of `earlier`. */
   announced: readonly Announcement[];
   /** The newest stored day as it was before the correction: what this run's new days would otherwise follow. */
   uncorrected: { snapshot: Snapshot; ruleState: RuleState } | null;
@@ -120,19 +127,30 @@ export function carryCorrectionsForward(input: CarryForwardInput): CarriedForwar
     previous = day.snapshot;
   }
 
+  // What the days before the span still say takes part in the matching, so
+  // that an announcement a correction moved into the span keeps standing for
+  // it; it is never withdrawn, resent or announced again from here.
+  const spanStart = input.days[0]?.snapshot.dt ?? '';
+  const before = standingBefore(input.earlier ?? []);
   const live = input.announced.filter((a) => !a.withdrawn);
   const fresh = results.flatMap((r) => r.findings.flatMap((f) => occurrencesOf({ ...f, dt: r.dt }, [])));
-  const said = live.map((a) => ({ announcement: a, occurrences: occurrencesOf(a.alert, a.withdrawnBp) }));
+  const said = live.flatMap((a) => {
+    const occurrences = occurrencesOf(a.alert, a.withdrawnBp);
+    if (a.alert.dt >= spanStart) return [{ announcement: a, occurrences }];
+    const earlierSaid = occurrences.filter((o) => before.some((b) => b.key === o.key));
+    return earlierSaid.length > 0 ? [{ announcement: a, occurrences: earlierSaid, earlier: true }] : [];
+  });
   const match = matchInDayOrder(
     said.flatMap((s) => s.occurrences),
-    fresh,
+    [...before, ...fresh],
     announcementCovers(states, input.days),
   );
 
   // One not yet published that the corrected history contradicts in part is
   // withdrawn whole (its message names what did not happen); what of it
   // still stands is announced afresh.
-  for (const s of said) {
+  const inSpan = said.filter((s) => !('earlier' in s));
+  for (const s of inSpan) {
     const unsent = s.announcement.status === 'pending' || s.announcement.status === 'failed';
     if (!unsent || !s.occurrences.some((o) => match.unsupported.has(o))) continue;
     for (const o of s.occurrences) {
@@ -145,7 +163,7 @@ export function carryCorrectionsForward(input: CarryForwardInput): CarriedForwar
 
   const withdrawn: Withdrawal[] = [];
   const stillDue: Announcement[] = [];
-  for (const s of said) {
+  for (const s of inSpan) {
     const gone = s.occurrences.filter((o) => match.unsupported.has(o));
     if (gone.length === 0) {
       if (s.announcement.status === 'pending' || s.announcement.status === 'failed') stillDue.push(s.announcement);
@@ -262,6 +280,39 @@ function matchInDayOrder<O extends Occurrence, N extends Occurrence>(old: readon
     for (const n of now) if (!taken.has(n)) match.revealed.add(n);
   }
   return match;
+}
+
+/**
+ * What the stored days before the span still say, that an announcement in
+ * the span may stand for: the crossing that began each spell past a
+ * threshold lasting into the span (its first day disarmed), and the change
+ * to the foreign limit the span starts with.
+ */
+function standingBefore(earlier: readonly { snapshot: Snapshot; ruleState: RuleState }[]): Occurrence[] {
+  const anchor = earlier.at(-1);
+  if (anchor === undefined) return [];
+  const spellStart = (disarmed: (state: RuleState) => readonly number[], t: number): TradingDay | null => {
+    let i = earlier.length - 1;
+    while (i > 0 && disarmed((earlier[i - 1] as (typeof earlier)[number]).ruleState).includes(t)) i--;
+    // Disarmed through the oldest day we hold: the spell began before it, out of reach of any correction.
+    return i === 0 ? null : (earlier[i] as (typeof earlier)[number]).snapshot.dt;
+  };
+  const out: Occurrence[] = [];
+  for (const [rule, disarmed] of [
+    ['limit_exh_rt_cross_up', (s: RuleState) => s.disarmedUpBp],
+    ['limit_exh_rt_cross_down', (s: RuleState) => s.disarmedDownBp],
+  ] as const) {
+    for (const t of disarmed(anchor.ruleState)) {
+      const dt = spellStart(disarmed, t);
+      if (dt !== null) out.push({ key: `${rule}:${t}`, dt, thresholdBp: t });
+    }
+  }
+  const limit = anchor.snapshot.frgnrLimit;
+  if (limit === null) return out;
+  let i = earlier.length - 1;
+  while (i > 0 && (earlier[i - 1] as (typeof earlier)[number]).snapshot.frgnrLimit === limit) i--;
+  if (i > 0) out.push({ key: `frgnr_limit_change:${limit}`, dt: (earlier[i] as (typeof earlier)[number]).snapshot.dt, thresholdBp: null });
+  return out;
 }
 
 /** A crossing finding reduced to the thresholds not announced yet; other findings as they are. */

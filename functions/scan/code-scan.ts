@@ -14,7 +14,7 @@ import { CallAbortedError, KiwoomError } from '../kiwoom/errors.ts';
 import { LeaseLostError } from '../store/errors.ts';
 import { FencedConditionFailed } from '../store/fence.ts';
 import { KIWOOM_UNAVAILABLE, kiwoomOutcomeOf } from './breaker.ts';
-import { evaluateCode, type CodeEvaluation, type Outcome, type Withdrawn } from './evaluate.ts';
+import { evaluateCode, ledgerSince, type CodeEvaluation, type Outcome, type Withdrawn } from './evaluate.ts';
 import type { CodeState, LedgerEntry, LedgerMessage, NewLedgerEntry, ScanDeps, StoredSnapshot } from './ports.ts';
 import { payloadOf, publishEntry } from './publish.ts';
 import { stopForLostLease, type RunContext } from './run-context.ts';
@@ -39,9 +39,10 @@ export async function scanOneCode(run: RunContext, target: Target): Promise<void
       deps.logger.info('Kiwoom has no rows for this code', { stk_cd: stkCd });
     }
     const plan = planCode(run, stkCd, fetched);
-    // A correction is weighed against what the ledger announced from the corrected day on.
-    const firstCorrected = plan.revisedDays[0]?.current.dt;
-    const announced = firstCorrected === undefined ? [] : await deps.ledger.list({ stkCd, since: firstCorrected });
+    // A correction is weighed against what the ledger announced from the corrected day on,
+    // and from the stored days before it that an announcement may still stand for.
+    const since = ledgerSince(fetched.stored, plan);
+    const announced = since === null ? [] : await deps.ledger.list({ stkCd, since });
     const evaluation = evaluateCode({ settings, stored: fetched.stored, plan, storedAt: deps.now().toISOString(), announced });
     progress.days = evaluation.days;
     progress.revisions = evaluation.revisions;

@@ -66,11 +66,25 @@ export interface EvaluateInput {
   stored: readonly StoredSnapshot[];
   plan: DayPlan;
   storedAt: string;
-  /** With corrections: the ledger's entries for the code from the first corrected day on. */
+  /** With corrections: the ledger's entries for the code from `ledgerSince` on. */
   announced?: readonly LedgerEntry[];
 }
 
 const LOOKBACK_DAYS = 40;
+
+/**
+ * Where the ledger must be read from for a correction: the stored days
+ * before the first corrected one that the corrections weigh (an announcement
+ * in the span may stand for a crossing or limit change among them); null
+ * without a correction.
+ */
+export function ledgerSince(stored: readonly StoredSnapshot[], plan: DayPlan): TradingDay | null {
+  const firstCorrected = plan.revisedDays[0]?.current.dt;
+  if (firstCorrected === undefined) return null;
+  const oldestFirst = [...stored].reverse();
+  const start = Math.max(0, oldestFirst.findIndex((s) => s.snapshot.dt === firstCorrected));
+  return oldestFirst[Math.max(0, start - LOOKBACK_DAYS)]?.snapshot.dt ?? firstCorrected;
+}
 
 export function evaluateCode(input: EvaluateInput): CodeEvaluation {
   return input.plan.revisedDays.length === 0 ? evaluateNewDays(input) : carryForward(input);
@@ -123,7 +137,8 @@ function carryForward(input: EvaluateInput): CodeEvaluation {
     })),
     ...plan.newDays.map((d) => ({ snapshot: d.current, storedState: EMPTY_RULE_STATE, evaluable: true, stored: false })),
   ];
-  const ledger = (input.announced ?? []).filter((e) => e.dt >= firstCorrected);
+  const earlier = oldestFirst.slice(Math.max(0, start - LOOKBACK_DAYS), start);
+  const ledger = (input.announced ?? []).filter((e) => e.dt >= (earlier[0]?.snapshot.dt ?? firstCorrected));
   const announcements = new Map<Announcement, LedgerEntry>();
   for (const entry of ledger) {
     const announcement = toAnnouncement(entry);
@@ -135,7 +150,8 @@ function carryForward(input: EvaluateInput): CodeEvaluation {
     settings,
     anchor: anchor ? { snapshot: anchor.snapshot, ruleState: anchor.ruleState } : null,
     days,
-    lookback: oldestFirst.slice(Math.max(0, start - LOOKBACK_DAYS), start).map((s) => s.snapshot),
+    lookback: earlier.map((s) => s.snapshot),
+    earlier: earlier.map((s) => ({ snapshot: s.snapshot, ruleState: s.ruleState })),
     announced: [...announcements.keys()],
     uncorrected: newest ? { snapshot: newest.snapshot, ruleState: newest.ruleState } : null,
   });

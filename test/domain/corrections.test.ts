@@ -52,6 +52,7 @@ function correct(s: WatchSettings, before: number[], corrected: number, correcte
     anchor,
     days,
     lookback: stored.slice(0, Math.max(0, corrected - 1)).map((d) => d.snapshot),
+    earlier: stored.slice(0, corrected),
     announced: sentFor(s, before, corrected),
     uncorrected: stored.at(-1) ?? null,
   });
@@ -172,6 +173,60 @@ describe('an alert the corrected history no longer supports', () => {
     });
     expect([result.withdrawn, result.alerts]).toEqual([[], []]);
   });
+});
+
+describe('a correction after an earlier one moved a crossing', () => {
+  // `npm run chaos -- --seed 4`: D1 first came as a copy of D0, so D2 announced the fall below 48.88%
+  // and the new limit; a correction moved both to D1 and nothing more was sent. Now D2 itself is
+  // corrected (48.63 → 48.53): the span starts at D2, but D2's alerts still stand for D1's events.
+  const below = settings({ belowBp: [4888], frgnrLimitChange: true });
+  const limitFrom = (i: number) => (i >= 1 ? 101_000_000 : 100_000_000);
+  const at = (i: number, bp: number) => ({ ...day(i, bp), frgnrLimit: limitFrom(i) });
+
+  function secondCorrection(ledger: Announcement[]) {
+    const days = [at(0, 4926), at(1, 4863), at(2, 4863)];
+    const states = evaluateHistory(below, days, EMPTY_RULE_STATE);
+    const stored = days.map((snapshot, i) => ({ snapshot, ruleState: i === 0 ? EMPTY_RULE_STATE : (states[i - 1]?.state ?? EMPTY_RULE_STATE) }));
+    return carryCorrectionsForward({
+      settings: below,
+      anchor: stored[1] ?? null,
+      days: [{ snapshot: at(2, 4853), storedState: stored[2]?.ruleState ?? EMPTY_RULE_STATE, evaluable: true, stored: true }],
+      lookback: days.slice(0, 1),
+      earlier: stored.slice(0, 2),
+      announced: ledger,
+      uncorrected: stored[2] ?? null,
+    });
+  }
+
+  /** What D2 announced when it first came after the stale copy of D0. */
+  function movedToD2(): Announcement[] {
+    const served = [at(0, 4926), { ...at(1, 4926), frgnrLimit: 100_000_000 }, at(2, 4863)];
+    return evaluateHistory(below, served, EMPTY_RULE_STATE)
+      .filter((d) => d.dt === dtOf(2))
+      .flatMap((d) => d.findings.map((f) => announcement(toAlert(f, { stkCd: STK, dt: d.dt, previousDt: d.previousDt, revision: false }))));
+  }
+
+  it('leaves standing the alerts that announced, a day late, the crossing and the limit change before the span', () => {
+    const ledger = movedToD2();
+    expect(ledger.map((a) => a.alert.rule).sort()).toEqual(['frgnr_limit_change', 'limit_exh_rt_cross_down']);
+    const result = secondCorrection(ledger);
+    expect([result.withdrawn, result.alerts]).toEqual([[], []]);
+  });
+
+  it('withdraws a second announcement of a crossing D1 announced itself, and never withdraws or resends D1\'s own', () => {
+    const own = secondCorrectionLedgerD1();
+    const result = secondCorrection([...own, ...movedToD2().filter((a) => a.alert.rule === 'limit_exh_rt_cross_down')]);
+    expect(result.withdrawn.map((w) => [w.announcement.alert.dt, w.announcement.alert.rule])).toEqual([[dtOf(2), 'limit_exh_rt_cross_down']]);
+    expect([result.alerts, result.stillDue]).toEqual([[], []]);
+  });
+
+  /** D1's own announcements, as an in-order evaluation of the true days sends them (one of them not yet published). */
+  function secondCorrectionLedgerD1(): Announcement[] {
+    const days = [at(0, 4926), at(1, 4863)];
+    return evaluateHistory(below, days, EMPTY_RULE_STATE).flatMap((d) =>
+      d.findings.map((f, i) => announcement(toAlert(f, { stkCd: STK, dt: d.dt, previousDt: d.previousDt, revision: false }), i === 0 ? 'pending' : 'sent')),
+    );
+  }
 });
 
 describe('rule state carried forward', () => {

@@ -41,7 +41,7 @@ describe('a crossing that a correction only moves to another day', () => {
     const before = await h.received();
     h.story(SKT, rows);
     const corrected = await h.scanEvening(d4);
-    return { h, d2, d3, before, corrected, after: await h.received() };
+    return { h, rows, d2, d3, d4, before, corrected, after: await h.received() };
   }
 
   it('is announced once: D2 crossed on the stale copy, the correction moves it to D1, nothing more is sent', async () => {
@@ -57,6 +57,14 @@ describe('a crossing that a correction only moves to another day', () => {
     expect([at(d2)?.revision, at(d2)?.snapshot.limitExhRtBp, at(d2)?.ruleState.disarmedUpBp]).toEqual([1, 4910, [4900]]);
     expect(at(d3)?.ruleState.disarmedUpBp).toEqual([4900]);
     expect([corrected.revisions, corrected.alerts_withdrawn]).toEqual([1, 0]);
+  });
+
+  it('stays announced when the day that announced it is corrected in turn (D3 49.20, then 49.15)', async () => {
+    // The span of the second correction starts at D3; the crossing it announced is D2's, before the span.
+    const { h, rows, d3, d4 } = await staleCopyCorrected();
+    h.story(SKT, servedAs(rows, d3, 4915));
+    const again = await h.scanEvening(d4);
+    expect([await h.received(), again.revisions, again.alerts_withdrawn]).toEqual([[], 1, 0]);
   });
 });
 
