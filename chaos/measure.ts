@@ -144,8 +144,17 @@ export function toDelivery(received: ReceivedAlert, order: number): Delivery {
     direction: text(payload.direction) || (received.attributes.direction ?? ''),
     thresholdsBp: thresholds.filter((t): t is number => typeof t === 'number').map((t) => Math.round(t * 100)),
     corrects: rule === CORRECTION_RULE ? correctedAlertId(payload, alertId) : null,
+    ...(rule === CORRECTION_RULE ? { withdraws: withdrawnThresholds(payload) } : {}),
+    value: typeof payload.value === 'number' ? payload.value : null,
     content: received.raw,
   };
+}
+
+/** A partial notice's withdrawn thresholds (basis points); any other notice withdraws the whole alert. */
+function withdrawnThresholds(payload: Record<string, unknown>): number[] | 'all' {
+  const listed = payload.withdrawn_thresholds;
+  if (payload.withdrawn !== 'partial' || !Array.isArray(listed)) return 'all';
+  return listed.filter((t): t is number => typeof t === 'number').map((t) => Math.round(t * 100));
 }
 
 /** An alert id as the scan writes them (`017670-20250305-limit_exh_rt_cross_up`), perhaps with a suffix. */

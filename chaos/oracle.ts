@@ -23,10 +23,15 @@
 //   correction notice).
 // - Each threshold counts: an alert naming 99% does not cover a day that
 //   crossed 99% and 99.5% (the 99.5% crossing must be announced).
-// - Other rules (move, chg_qty, limit change) are covered by an alert with
-//   the same alert_id and direction.
+// - A limit change is one event, whichever day announced it: covered by a
+//   standing alert naming the same new limit.
+// - Other rules (move, chg_qty, reminders, forecast) are covered by an alert
+//   for the same day, rule and direction, under the expected alert_id or the
+//   variant a correction sent once the day's first alert went the other way
+//   (`-r1`); two such alerts standing are one finding announced twice.
 // A correction notice (rule `correction`, naming the original alert_id)
-// retracts the deliveries of that alert_id published before it.
+// retracts the deliveries of that alert_id published before it: all of it,
+// or (`withdrawn: partial`) only the thresholds it names.
 //
 // Figures: LOST = expected alerts some threshold of which no standing alert
 // covers; DUPLICATES = deliveries repeating an earlier one exactly (same
@@ -53,6 +58,8 @@ export interface ExpectedAlert {
   direction: AlertDirection;
   /** Crossings: every threshold crossed that day (basis points). */
   thresholdsBp: number[];
+  /** The finding's value in domain units (a limit change: the new limit). */
+  value: number;
 }
 
 /** One message a subscriber received, in publish order. */
@@ -68,6 +75,10 @@ export interface Delivery {
   thresholdsBp: number[];
   /** Correction notices: the alert_id they retract. */
   corrects: string | null;
+  /** Correction notices: the thresholds withdrawn (basis points), or all of the alert. */
+  withdraws?: number[] | 'all';
+  /** The payload's value (a limit change: the new limit); null when it has none. */
+  value?: number | null;
   /** The message exactly as received: equal content means an exact repeat. */
   content: string;
 }
@@ -113,6 +124,7 @@ export function expectedAlerts(histories: readonly CodeHistory[]): Evaluated {
           rule: alert.rule,
           direction: alert.direction,
           thresholdsBp: alert.thresholdsCrossed ?? [],
+          value: alert.value,
         });
       }
     }
@@ -127,8 +139,19 @@ export function judge(histories: readonly CodeHistory[], deliveries: readonly De
   const ordered = [...deliveries].sort((a, b) => a.order - b.order);
   const notices = ordered.filter((d) => d.rule === CORRECTION_RULE);
   const alerts = ordered.filter((d) => d.rule !== CORRECTION_RULE);
-  const retracted = (d: Delivery) => notices.some((n) => n.corrects === d.alertId && n.order > d.order);
-  const standing = distinctByContent(alerts).filter((d) => !retracted(d));
+  // What a delivery still says once the notices after it are read: nothing, or fewer thresholds.
+  const remaining = (d: Delivery): Delivery | null => {
+    let thresholdsBp = d.thresholdsBp;
+    for (const n of notices) {
+      if (n.corrects !== d.alertId || n.order < d.order) continue;
+      const withdraws = n.withdraws ?? 'all';
+      if (withdraws === 'all') return null;
+      thresholdsBp = thresholdsBp.filter((t) => !withdraws.includes(t));
+      if (thresholdsBp.length === 0) return null;
+    }
+    return thresholdsBp === d.thresholdsBp ? d : { ...d, thresholdsBp };
+  };
+  const standing = distinctByContent(alerts).flatMap((d) => remaining(d) ?? []);
 
   /** T stays disarmed in `direction` from `from` through `to` in the code's final history. */
   const disarmedThrough = (stkCd: string, direction: string, t: number, from: TradingDay, to: TradingDay): boolean => {
@@ -143,7 +166,8 @@ export function judge(histories: readonly CodeHistory[], deliveries: readonly De
 
   const covers = (d: Delivery, e: ExpectedAlert, t: number | null): boolean => {
     if (d.stkCd !== e.stkCd || d.rule !== e.rule || d.direction !== e.direction) return false;
-    if (t === null) return d.alertId === e.alertId;
+    if (e.rule === 'frgnr_limit_change') return d.value === e.value;
+    if (t === null) return d.dt === e.dt;
     if (!d.thresholdsBp.includes(t)) return false;
     return d.dt === e.dt || (d.dt > e.dt && disarmedThrough(e.stkCd, e.direction, t, e.dt, d.dt));
   };

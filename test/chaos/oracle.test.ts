@@ -92,11 +92,43 @@ describe('the oracle', () => {
     expect(j.announcedTwice.map((a) => a.alertIds.length)).toEqual([2]);
   });
 
-  it('matches other rules by alert_id and direction: a move that now goes the other way is lost and uncorrected', () => {
+  it('matches other rules by day, rule and direction: a move that now goes the other way is lost and uncorrected', () => {
     // Final: 50.10 → 49.70 (a 0.40pp move down); delivered: the same day as a move up.
     const final = history({ limit_exh_rt_move_pp: 0.3 }, [5010, 4970]);
     const j = judge([final], [delivered('20250304', 'limit_exh_rt_move', { direction: 'up' })]);
     expect([j.lost.length, j.uncorrected.length]).toEqual([1, 1]);
+  });
+
+  it('takes the -r1 alert a correction sent for the same day, rule and new direction, once the old one is withdrawn', () => {
+    // `npm run chaos -- --seed 7`: the day first arrived as a copy of the day before (a move down, alerted),
+    // then as a move up: the scan withdrew the down alert and sent the up one under a variant id.
+    const final = history({ limit_exh_rt_move_pp: 0.3 }, [5010, 4970]);
+    const wrong = delivered('20250304', 'limit_exh_rt_move', { direction: 'up' });
+    const right = delivered('20250304', 'limit_exh_rt_move', { alertId: `${wrong.alertId}-r1`, direction: 'down', content: 'r1' });
+    expect(judge([final], [wrong, notice(wrong), right])).toMatchObject({ lost: [], uncorrected: [], announcedTwice: [] });
+    // Left standing beside it, the old id for the same direction is one move announced twice.
+    const twice = judge([final], [{ ...wrong, direction: 'down' }, right]);
+    expect(twice.announcedTwice.map((a) => a.alertIds)).toEqual([[wrong.alertId, right.alertId]]);
+  });
+
+  it('reads a partial notice as withdrawing only the thresholds it names', () => {
+    // `npm run chaos -- --seed 15`: the day first crossed 49% and 50%, is corrected to cross 49% alone.
+    const final = history({ limit_exh_rt_above: [49, 50] }, [4880, 4890, 4950]);
+    const sent = delivered('20250305', 'limit_exh_rt_cross_up', { thresholdsBp: [4900, 5000] });
+    const partial = { ...notice(sent), withdraws: [5000] };
+    expect(judge([final], [sent, partial])).toMatchObject({ lost: [], uncorrected: [] });
+    // Withdrawn whole, the 49% crossing it also announced is lost.
+    expect(judge([final], [sent, { ...partial, withdraws: 'all' as const }]).lost.map((l) => l.uncoveredBp)).toEqual([[4900]]);
+  });
+
+  it('takes a limit change announced on another day as that change, by the new limit it names', () => {
+    // `npm run chaos -- --seed 9`: the day of the change first arrived as a copy of the day before.
+    const final = history({}, [4880, 4890, 4890]);
+    const rows = final.days.map((d, i) => (i === 0 ? d : { ...d, frgnrLimit: 101_000_000 }));
+    const changed = { ...final, days: rows };
+    const late = delivered('20250305', 'frgnr_limit_change', { value: 101_000_000 });
+    expect(judge([changed], [late])).toMatchObject({ lost: [], uncorrected: [] });
+    expect(judge([changed], [{ ...late, value: 102_000_000 }]).lost.map((l) => l.alert.dt)).toEqual(['20250304']);
   });
 
   it('counts exact repeats as duplicates, and a changed message under the same alert_id as none', () => {
