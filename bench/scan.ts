@@ -57,6 +57,26 @@ export async function runScanBench(): Promise<{ bars: Bar[] }> {
     let snsCalls = 0;
     aws.dynamo.middlewareStack.add((next) => (args) => ((dynamoCalls += 1), next(args)), { step: 'initialize' });
     aws.sns.middlewareStack.add((next) => (args) => ((snsCalls += 1), next(args)), { step: 'initialize' });
+    // Where the overhead goes: time per operation, so a change of the bar can be traced to a call.
+    const operations = new Map<string, { calls: number; ms: number }>();
+    const timed = (service: string) => ({
+      middleware:
+        (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+        async (args: unknown) => {
+          const started = performance.now();
+          try {
+            return await next(args);
+          } finally {
+            const name = `${service} ${(context.commandName ?? 'call').replace(/Command$/, '')}`;
+            const entry = operations.get(name) ?? { calls: 0, ms: 0 };
+            entry.calls += 1;
+            entry.ms += performance.now() - started;
+            operations.set(name, entry);
+          }
+        },
+    });
+    aws.dynamo.middlewareStack.add(timed('DynamoDB').middleware as never, { step: 'initialize' });
+    aws.sns.middlewareStack.add(timed('SNS').middleware as never, { step: 'initialize' });
 
     const codes = Array.from({ length: CODES }, (_, i) => String(100_000 + i * 7).padStart(6, '0'));
     const histories = new Map(
@@ -98,7 +118,9 @@ export async function runScanBench(): Promise<{ bars: Bar[] }> {
     };
 
     await evening(5, 4); // first scan of every code: history starts here
+    operations.clear();
     const typical = await evening(4, 1); // one new trading day per code, one code at a time
+    const perOperation = [...operations].map(([name, o]) => [name, { ...o }] as const).sort((a, b) => b[1].ms - a[1].ms);
     const overheadPerCode = (typical.totalMs - typical.fetchMs) / CODES;
     const parallel = await evening(3, 4);
 
@@ -112,6 +134,13 @@ export async function runScanBench(): Promise<{ bars: Bar[] }> {
     console.log(`  DynamoDB calls per code     ${(typical.dynamo / CODES).toFixed(2).padStart(8)}              ${(parallel.dynamo / CODES).toFixed(2)}`);
     console.log(`  SNS calls per code          ${(typical.sns / CODES).toFixed(2).padStart(8)}              ${(parallel.sns / CODES).toFixed(2)}`);
     console.log(`  overhead per code           ${overheadPerCode.toFixed(2).padStart(8)} ms`);
+    console.log(`  wall time per code          ${(parallel.totalMs / CODES).toFixed(2).padStart(8)} ms (4 at a time, Kiwoom fetch included)`);
+    console.log('');
+    console.log('  one code at a time, by operation    calls   ms per call   ms per code');
+    for (const [name, { calls, ms }] of perOperation) {
+      console.log(`    ${name.padEnd(32)}${String(calls).padStart(6)}${(ms / calls).toFixed(2).padStart(14)}${(ms / CODES).toFixed(2).padStart(14)}`);
+    }
+    console.log('    (the stored days are queried alongside the Kiwoom fetch, so their time overlaps it)');
     // What the Lambda's memory setting is sized from (the whole local stack's
     // JS side runs in this process, so the scan alone needs less).
     console.log(`  peak resident memory        ${(process.resourceUsage().maxRSS / 1024).toFixed(0).padStart(8)} MB (this process)`);
