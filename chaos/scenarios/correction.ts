@@ -14,6 +14,10 @@
 //   d3's 50.30 a 0.40pp move, which must alert.
 // - 300005 withdrawn move: d2 first 50.50 (a 0.40pp move, alerts), then
 //   50.15: the alert needs a correction notice.
+// - 300006 moved, then undone: d2 first a copy of d1 (48.80), so d3 (first
+//   49.20) announces the crossing; d2 corrected to 49.10 moves it there;
+//   then d3 is corrected to 48.50, which re-arms 49%: d3's alert needs a
+//   notice, d2's crossing an alert of its own, and d4's 49.25 one too.
 // Further codes wander at random with seeded wrong versions of their days.
 import { measure, type ScenarioFigures } from '../measure.ts';
 import type { Seeded } from '../random.ts';
@@ -21,7 +25,7 @@ import { chaosCalendar, rowsAtRates, Story, wanderingStory } from '../stories.ts
 import type { ChaosWorld } from '../world.ts';
 
 export interface CorrectionOptions {
-  /** Codes with random wrong versions, beside the five fixed cases. */
+  /** Codes with random wrong versions, beside the six fixed cases. */
   randomCodes: number;
   /** Evenings (at least 4: the fixed cases need e0…e3). */
   evenings: number;
@@ -63,6 +67,7 @@ function issueCases(dts: string[], newestAt: number[], random: Seeded): Story[] 
     story('300003', { limit_exh_rt_above: [99, 99.5] }, [9870, 9880, 9890, 9960, 9940]).revisedFigures(3, 9920, 3),
     story('300004', { limit_exh_rt_move_pp: 0.3 }, [4990, 5000, 5010, 4990, 5030]).revisedFigures(3, 5020, 3),
     story('300005', { limit_exh_rt_move_pp: 0.3 }, [4990, 5000, 5010, 5015, 5030]).revisedFigures(3, 5050, 3),
+    story('300006', { limit_exh_rt_above: 49 }, [4870, 4880, 4910, 4850, 4925]).staleCopy(2, 2).revisedFigures(3, 4920, 3),
   ];
 }
 

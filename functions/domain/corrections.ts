@@ -186,7 +186,35 @@ export function carryCorrectionsForward(input: CarryForwardInput): CarriedForwar
       return [toAlert(announced, { stkCd: settings.stkCd, name: settings.name, dt: r.dt, previousDt: r.previousDt, revision })];
     }),
   );
+  // A crossing before the span that only a withdrawn alert stood for (an
+  // earlier correction had moved its announcement into the span) is
+  // announced afresh on its own day, ahead of the span's.
+  const orphaned = before.filter(
+    (b) => match.revealed.has(b) && said.some((x) => !('earlier' in x) && x.occurrences.some((o) => o.key === b.key && match.unsupported.has(o))),
+  );
+  alerts.unshift(...orphaned.flatMap((b) => announcedBefore(input, b)));
   return { states, finalState: state, alerts, withdrawn, stillDue };
+}
+
+/** The alert the stored day `at.dt` before the span makes for the crossing `at`, re-evaluated as stored. */
+function announcedBefore(input: CarryForwardInput, at: Occurrence): Alert[] {
+  const earlier = input.earlier ?? [];
+  const i = earlier.findIndex((d) => d.snapshot.dt === at.dt);
+  const previous = earlier[i - 1];
+  const day = earlier[i];
+  if (previous === undefined || day === undefined) return [];
+  const { findings } = evaluateDay({
+    settings: input.settings,
+    previous: previous.snapshot,
+    current: day.snapshot,
+    state: previous.ruleState,
+    recent: earlier.slice(Math.max(0, i - LOOKBACK_DAYS), i).map((d) => d.snapshot),
+  });
+  // Settings changed since, so the day no longer makes this crossing: nothing to announce in their name.
+  const finding = findings.find((f) => occurrencesOf({ ...f, dt: at.dt }, []).some((o) => o.key === at.key));
+  if (finding === undefined) return [];
+  const binding = { stkCd: input.settings.stkCd, name: input.settings.name, dt: at.dt, previousDt: previous.snapshot.dt, revision: true };
+  return [toAlert(narrowTo(finding, [at]), binding)];
 }
 
 /**

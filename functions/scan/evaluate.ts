@@ -161,7 +161,8 @@ function carryForward(input: EvaluateInput): CodeEvaluation {
   const taken = new Set(ledger.map((e) => keyText(e.dt, e.rule, e.variant)));
   const outcomes = result.alerts.map((alert): Outcome => {
     const variant = freeVariant(taken, alert.dt, alert.rule, (n) => `r${n}`);
-    const current = byDay.get(alert.dt)?.day.snapshot as Snapshot;
+    // A crossing before the span announced afresh is told with its own stored day.
+    const current = (byDay.get(alert.dt)?.day.snapshot ?? earlier.find((e) => e.snapshot.dt === alert.dt)?.snapshot) as Snapshot;
     return variant === undefined
       ? { alert, current }
       : { alert: { ...alert, alertId: alertIdOf(settings.stkCd, alert.dt, alert.rule, variant) }, current, variant };

@@ -1,7 +1,7 @@
 // A small seeded run of the fault harness on the two cases issue 10 names
 // beside faults and kills: two scans across a lapsed lease (the first scan's
 // process frozen at its first publish, SCAN_LEASE_TTL_SECONDS=2, the second
-// takes over), and corrections of older days (issue 10's five cases plus one
+// takes over), and corrections of older days (issue 10's five cases, a moved crossing undone, and one
 // code corrected at random), judged against the corrected history.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS, runChaos, type ChaosReport } from '../../chaos/harness.ts';

@@ -183,14 +183,14 @@ describe('a correction after an earlier one moved a crossing', () => {
   const limitFrom = (i: number) => (i >= 1 ? 101_000_000 : 100_000_000);
   const at = (i: number, bp: number) => ({ ...day(i, bp), frgnrLimit: limitFrom(i) });
 
-  function secondCorrection(ledger: Announcement[]) {
+  function secondCorrection(ledger: Announcement[], d2Bp = 4853) {
     const days = [at(0, 4926), at(1, 4863), at(2, 4863)];
     const states = evaluateHistory(below, days, EMPTY_RULE_STATE);
     const stored = days.map((snapshot, i) => ({ snapshot, ruleState: i === 0 ? EMPTY_RULE_STATE : (states[i - 1]?.state ?? EMPTY_RULE_STATE) }));
     return carryCorrectionsForward({
       settings: below,
       anchor: stored[1] ?? null,
-      days: [{ snapshot: at(2, 4853), storedState: stored[2]?.ruleState ?? EMPTY_RULE_STATE, evaluable: true, stored: true }],
+      days: [{ snapshot: at(2, d2Bp), storedState: stored[2]?.ruleState ?? EMPTY_RULE_STATE, evaluable: true, stored: true }],
       lookback: days.slice(0, 1),
       earlier: stored.slice(0, 2),
       announced: ledger,
@@ -218,6 +218,24 @@ describe('a correction after an earlier one moved a crossing', () => {
     const result = secondCorrection([...own, ...movedToD2().filter((a) => a.alert.rule === 'limit_exh_rt_cross_down')]);
     expect(result.withdrawn.map((w) => [w.announcement.alert.dt, w.announcement.alert.rule])).toEqual([[dtOf(2), 'limit_exh_rt_cross_down']]);
     expect([result.alerts, result.stillDue]).toEqual([[], []]);
+  });
+
+  it('announces the crossing afresh on its day when the alert that stood for it is withdrawn (D2 corrected to 49.50)', () => {
+    // D2's alert told of 48.63 on a day that really closed at 49.50 (re-armed); D1's fall below 48.88 was real
+    // and nothing else announced it.
+    const ledger = movedToD2().filter((a) => a.alert.rule === 'limit_exh_rt_cross_down');
+    const result = secondCorrection(ledger, 4950);
+    expect(result.withdrawn.map((w) => [w.announcement.alert.dt, w.announcement.alert.rule, w.all])).toEqual([
+      [dtOf(2), 'limit_exh_rt_cross_down', true],
+    ]);
+    expect(sent(result.alerts)).toEqual([[dtOf(1), 'limit_exh_rt_cross_down', [4888], true]]);
+    expect(result.alerts[0]?.previousDt).toBe(dtOf(0));
+  });
+
+  it('announces nothing afresh for a crossing before the span that its own alert announced', () => {
+    const result = secondCorrection([...secondCorrectionLedgerD1(), ...movedToD2().filter((a) => a.alert.rule === 'limit_exh_rt_cross_down')], 4950);
+    expect(result.withdrawn.map((w) => w.announcement.alert.dt)).toEqual([dtOf(2)]);
+    expect(result.alerts).toEqual([]);
   });
 
   /** D1's own announcements, as an in-order evaluation of the true days sends them (one of them not yet published). */

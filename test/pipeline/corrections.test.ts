@@ -68,6 +68,32 @@ describe('a crossing that a correction only moves to another day', () => {
   });
 });
 
+describe('a moved announcement whose day is corrected to the other side', () => {
+  it('is withdrawn, and the crossing it stood for is announced on its own day (D3 49.20, then 48.50)', async () => {
+    // After the first correction D3's alert stands for D2's crossing. D3 really closed at 48.50, which
+    // re-arms 49%, so D4's 49.25 is a crossing of its own.
+    const h = await pipeline();
+    await h.watch({ stk_cd: SKT, limit_exh_rt_above: 49 });
+    const rows = rateStory('20250303', [4870, 4880, 4910, 4920, 4925]);
+    const [, d1, d2, d3, d4] = daysOf(rows) as [string, string, string, string, string];
+    await evenings(h, rows, servedAs(rows, d2, 4880), [d1, d2, d3], d4);
+    h.story(SKT, rows);
+    await h.scanEvening(d4);
+    expect(alertIds(await h.received())).toEqual([`${SKT}-${d3}-limit_exh_rt_cross_up`]);
+
+    h.story(SKT, servedAs(rows, d3, 4850));
+    const again = await h.scanEvening(d4);
+    const received = payloads(await h.received());
+    expect(received.map((p) => [p.rule, p.dt, p.corrects_alert_id ?? null])).toEqual([
+      ['correction', d3, `${SKT}-${d3}-limit_exh_rt_cross_up`],
+      ['limit_exh_rt_cross_up', d2, null],
+      ['limit_exh_rt_cross_up', d4, null],
+    ]);
+    expect(received.slice(1).map((p) => p.revision)).toEqual([true, true]);
+    expect(again.alerts_withdrawn).toBe(1);
+  });
+});
+
 describe('an alert sent on a day that really closed below the threshold', () => {
   it('is retracted first, then the crossing is announced on its real day (D2 first 49.05, really 48.70; D3 49.30)', async () => {
     const h = await pipeline();
