@@ -112,13 +112,7 @@ export class Monitoring extends Construct {
       alarmDescription:
         `For ${NOT_CONFIGURED_HOURS} hours the app credentials secret has held the placeholder the stack created: ` +
         'put the Kiwoom app key and secret key (README, "Put the Kiwoom app credentials")',
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: TOKEN_NOT_CONFIGURED_METRIC,
-        dimensionsMap: { service: props.tokenServiceName },
-        period: Duration.hours(1),
-        statistic: 'Sum',
-      }),
+      metric: serviceSum(props.tokenServiceName, TOKEN_NOT_CONFIGURED_METRIC, Duration.hours(1)),
       threshold: 1,
       evaluationPeriods: NOT_CONFIGURED_HOURS,
       datapointsToAlarm: NOT_CONFIGURED_HOURS,
@@ -185,19 +179,15 @@ export class Monitoring extends Construct {
  * once there are RATE_LIMITED_MIN_ANSWERS of them (0 below that).
  */
 export function rateLimitedExpression(serviceName: string): cloudwatch.MathExpression {
-  const metric = (metricName: string) =>
-    new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName,
-      dimensionsMap: { service: serviceName },
-      statistic: 'Sum',
-      period: Duration.minutes(15),
-    });
+  const period = Duration.minutes(15);
   return new cloudwatch.MathExpression({
     label: 'Kiwoom 1700 answers, % of calls',
     expression: `IF(limited >= ${RATE_LIMITED_MIN_ANSWERS} AND calls > 0, 100 * limited / calls, 0)`,
-    period: Duration.minutes(15),
-    usingMetrics: { limited: metric(RATE_LIMITED_METRIC), calls: metric(KIWOOM_CALLS_METRIC) },
+    period,
+    usingMetrics: {
+      limited: serviceSum(serviceName, RATE_LIMITED_METRIC, period),
+      calls: serviceSum(serviceName, KIWOOM_CALLS_METRIC, period),
+    },
   });
 }
 
@@ -227,18 +217,19 @@ export function deadLetterArrivals(queue: sqs.IQueue): cloudwatch.MathExpression
 
 /** Percent of the codes the scan tried in an hour that failed (0 when it tried none). */
 export function codesFailingExpression(serviceName: string): cloudwatch.MathExpression {
-  const metric = (metricName: string) =>
-    new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName,
-      dimensionsMap: { service: serviceName },
-      statistic: 'Sum',
-      period: Duration.hours(1),
-    });
+  const period = Duration.hours(1);
   return new cloudwatch.MathExpression({
     label: 'Codes failed, % of codes tried',
     expression: 'IF(scanned + failed > 0, 100 * failed / (scanned + failed), 0)',
-    period: Duration.hours(1),
-    usingMetrics: { scanned: metric('CodesScanned'), failed: metric('CodesFailed') },
+    period,
+    usingMetrics: {
+      scanned: serviceSum(serviceName, 'CodesScanned', period),
+      failed: serviceSum(serviceName, 'CodesFailed', period),
+    },
   });
+}
+
+/** The sum per period of one of our functions' Powertools metrics (namespace and `service` dimension). */
+function serviceSum(serviceName: string, metricName: string, period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: serviceName }, statistic: 'Sum', period });
 }
