@@ -79,11 +79,16 @@ const LOOKBACK_DAYS = 40;
  * without a correction.
  */
 export function ledgerSince(stored: readonly StoredSnapshot[], plan: DayPlan): TradingDay | null {
-  const firstCorrected = plan.revisedDays[0]?.current.dt;
-  if (firstCorrected === undefined) return null;
+  return plan.revisedDays.length === 0 ? null : spanOf(stored, plan).since;
+}
+
+/** The stored days a correction re-evaluates (from the first corrected one) and the ones before it that it weighs. */
+function spanOf(stored: readonly StoredSnapshot[], plan: DayPlan) {
+  const firstCorrected = plan.revisedDays[0]?.current.dt ?? '';
   const oldestFirst = [...stored].reverse();
   const start = Math.max(0, oldestFirst.findIndex((s) => s.snapshot.dt === firstCorrected));
-  return oldestFirst[Math.max(0, start - LOOKBACK_DAYS)]?.snapshot.dt ?? firstCorrected;
+  const earlier = oldestFirst.slice(Math.max(0, start - LOOKBACK_DAYS), start);
+  return { spanStored: oldestFirst.slice(start), earlier, since: earlier[0]?.snapshot.dt ?? firstCorrected };
 }
 
 export function evaluateCode(input: EvaluateInput): CodeEvaluation {
@@ -123,11 +128,8 @@ function evaluateNewDays(input: EvaluateInput): CodeEvaluation {
 /** Corrections: the first corrected day and every later one re-evaluated, then the new days. */
 function carryForward(input: EvaluateInput): CodeEvaluation {
   const { settings, stored, plan, storedAt } = input;
-  const oldestFirst = [...stored].reverse();
   const corrected = new Map(plan.revisedDays.map((r) => [r.current.dt, r.current]));
-  const firstCorrected = plan.revisedDays[0]?.current.dt ?? '';
-  const start = Math.max(0, oldestFirst.findIndex((s) => s.snapshot.dt === firstCorrected));
-  const spanStored = oldestFirst.slice(start);
+  const { spanStored, earlier, since } = spanOf(stored, plan);
   const days: SpanDay[] = [
     ...spanStored.map((s) => ({
       snapshot: corrected.get(s.snapshot.dt) ?? s.snapshot,
@@ -137,14 +139,13 @@ function carryForward(input: EvaluateInput): CodeEvaluation {
     })),
     ...plan.newDays.map((d) => ({ snapshot: d.current, storedState: EMPTY_RULE_STATE, evaluable: true, stored: false })),
   ];
-  const earlier = oldestFirst.slice(Math.max(0, start - LOOKBACK_DAYS), start);
-  const ledger = (input.announced ?? []).filter((e) => e.dt >= (earlier[0]?.snapshot.dt ?? firstCorrected));
+  const ledger = (input.announced ?? []).filter((e) => e.dt >= since);
   const announcements = new Map<Announcement, LedgerEntry>();
   for (const entry of ledger) {
     const announcement = toAnnouncement(entry);
     if (announcement) announcements.set(announcement, entry);
   }
-  const anchor = oldestFirst[start - 1];
+  const anchor = earlier.at(-1);
   const newest = stored[0];
   const result = carryCorrectionsForward({
     settings,
